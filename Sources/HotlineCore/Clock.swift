@@ -1,0 +1,32 @@
+import Foundation
+
+/// The source of "now" for every rule; the domain never calls `Date()` itself.
+public protocol Clock: Sendable {
+    func now() -> Date
+}
+
+/// The wall clock, used by the running server.
+public struct SystemClock: Clock {
+    public init() {}
+    public func now() -> Date { Date() }
+}
+
+/// A clock that only moves when told to; tests and the demo generator drive it.
+public final class ManualClock: Clock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    public init(_ start: Date) { current = start }
+
+    public func now() -> Date { lock.withLock { current } }
+
+    public func set(_ date: Date) { lock.withLock { current = date } }
+
+    public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+/// Short names for durations, so rules read like the notice ("20 h").
+public extension TimeInterval {
+    static func hours(_ h: Double) -> TimeInterval { h * 3600 }
+    static func minutes(_ m: Double) -> TimeInterval { m * 60 }
+}

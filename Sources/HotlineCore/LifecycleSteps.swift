@@ -1,0 +1,279 @@
+import Foundation
+
+/// The individual transitions behind `Lifecycle.decide`, one function per rule of DOMAIN §3.
+extension Lifecycle {
+    func require(_ actor: Actor, _ roles: Set<Role>, _ action: OrderAction) throws(DomainError) {
+        try require(actor, roles, action.label)
+    }
+
+    func require(_ actor: Actor, _ roles: Set<Role>, _ label: String) throws(DomainError) {
+        guard actor.hasAny(roles) else { throw .forbidden(action: label) }
+    }
+
+    func requireLeadUnit(_ actor: Actor, _ order: WorkOrder, _ action: OrderAction) throws(DomainError) {
+        guard actor.actsForLeadUnit(of: order) else { throw .forbidden(action: action.label) }
+    }
+
+    func requireState(_ order: WorkOrder, _ states: Set<OrderState>, _ action: OrderAction) throws(DomainError) {
+        guard states.contains(order.state) else { throw .invalidState(action: action.label, state: order.state) }
+    }
+
+    func requireText(_ text: String, field: String) throws(DomainError) {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .reasonRequired(field: field) }
+    }
+
+    func requireSubstance(_ text: String, field: String, minimum: Int) throws(DomainError) {
+        try requireText(text, field: field)
+        guard !vague.isVague(text, minimum: minimum) else { throw .reasonTooVague(field: field, minimum: minimum) }
+    }
+
+    /// Nobody approves their own request, and the two levels are two different people.
+    func requireOtherApprover(_ actor: Actor, _ request: PendingRequest) throws(DomainError) {
+        guard actor.userID != request.requestedBy, actor.userID != request.firstApprovedBy else { throw .selfApproval }
+    }
+
+    /// Dispatch (or re-dispatch) starts a new sign clock and a new reply deadline.
+    func dispatch(_ step: inout Step, lead: UUID, assisting: [UUID], kind: EventKind) {
+        let now = step.now
+        let signDeadline = now + rules.signWindow
+        let replyDeadline = rules.replyDeadline(for: step.order, from: now, calendar: calendar)
+        step.order.state = .dispatched
+        step.order.leadUnitID = lead
+        step.order.assistingUnitIDs = assisting.filter { $0 != lead }
+        step.order.subUnitID = nil
+        if step.order.unitHistory.last != lead { step.order.unitHistory.append(lead) }
+        step.order.dispatchedAt = now
+        step.order.signDeadline = signDeadline
+        step.order.replyDeadline = replyDeadline
+        step.order.signedAt = nil
+        step.order.signedBy = nil
+        step.order.respondedAt = nil
+        step.order.respondedInTime = nil
+        step.record(kind, [
+            "leadUnitID": lead.uuidString,
+            "assistingUnitIDs": step.order.assistingUnitIDs.map(\.uuidString).joined(separator: ","),
+            "signDeadline": iso(signDeadline), "replyDeadline": iso(replyDeadline),
+        ])
+        step.notify(.unitHandlers(lead), "dispatched",
+                    "新工单\(step.order.number)：\(step.order.title)，请于\(Text.time(signDeadline))前签收。")
+        for unit in step.order.assistingUnitIDs {
+            step.notify(.unitHandlers(unit), "assisting", "工单\(step.order.number)需你单位协办。")
+        }
+    }
+
+    /// First response in this dispatch (sign or return request) decides 响应: in time when not after the sign deadline.
+    func markResponded(_ step: inout Step) {
+        guard step.order.respondedAt == nil else { return }
+        step.order.respondedAt = step.now
+        step.order.respondedInTime = step.order.signDeadline.map { step.now <= $0 } ?? true
+    }
+
+    func sign(_ step: inout Step) {
+        step.order.state = .handling
+        step.order.signedAt = step.now
+        step.order.signedBy = step.actor?.userID
+        markResponded(&step)
+        step.record(.signed, ["state": OrderState.handling.rawValue,
+                              "respondedInTime": String(step.order.respondedInTime ?? false)])
+    }
+
+    func requestReturn(_ step: inout Step, reason: String, action: OrderAction) throws(DomainError) {
+        let order = step.order
+        try requireLeadUnit(step.actor!, order, action)
+        try requireState(order, [.dispatched, .handling], action)
+        guard let dispatchedAt = order.dispatchedAt else { throw .invalidState(action: action.label, state: order.state) }
+        let deadline = dispatchedAt + rules.returnWindow
+        guard step.now <= deadline else { throw .returnWindowClosed(deadline: deadline) }
+        try requireSubstance(reason, field: "退单原因", minimum: rules.minimumReturnReasonLength)
+        step.order.state = .returnRequested
+        step.order.returnCount += 1
+        step.order.pendingReturn = PendingRequest(requestedBy: step.actor!.userID, requestedAt: step.now, reason: reason)
+        markResponded(&step)
+        step.record(.returnRequested, ["state": OrderState.returnRequested.rawValue], note: reason)
+        step.notify(.workstation, "return_requested", "工单\(order.number)申请退单，请审批。")
+    }
+
+    func decideReturn(_ step: inout Step, approve: Bool, note: String, redispatchTo target: UUID?,
+                      assisting: [UUID], action: OrderAction) throws(DomainError) {
+        let order = step.order
+        try require(step.actor!, [.dispatcher], action)
+        try requireState(order, [.returnRequested], action)
+        guard let request = order.pendingReturn else { throw .nothingPending(kind: "退单") }
+        try requireOtherApprover(step.actor!, request)
+        step.order.pendingReturn = nil
+        if approve {
+            let previous = order.leadUnitID
+            step.order.state = .received
+            step.order.leadUnitID = nil
+            step.order.assistingUnitIDs = []
+            step.record(.returnApproved, ["state": OrderState.received.rawValue], note: note)
+            if let previous { step.notify(.unitHandlers(previous), "return_approved", "工单\(order.number)退单已通过。") }
+            if let target {
+                guard target != previous else { throw .invalidTarget(reason: "退单通过后须改派给其他单位。") }
+                dispatch(&step, lead: target, assisting: assisting, kind: .dispatched)
+            }
+        } else {
+            try requireText(note, field: "驳回理由")
+            step.order.state = order.signedAt == nil ? .dispatched : .handling
+            step.record(.returnRejected, ["state": step.order.state.rawValue], note: note)
+            if let lead = order.leadUnitID {
+                step.notify(.unitHandlers(lead), "return_rejected", "工单\(order.number)退单被驳回：\(note)。请继续办理。")
+            }
+        }
+    }
+
+    func requestExtension(_ step: inout Step, reason: String, newDeadline: Date, action: OrderAction) throws(DomainError) {
+        let order = step.order
+        try requireLeadUnit(step.actor!, order, action)
+        try requireState(order, [.handling], action)
+        guard order.pendingExtension == nil else { throw .requestPending(kind: "延期") }
+        guard let deadline = order.replyDeadline else { throw .invalidState(action: action.label, state: order.state) }
+        guard step.now <= deadline else { throw .extensionOnOverdue(deadline: deadline) }
+        let latest = deadline - rules.extensionLead
+        guard step.now <= latest else { throw .extensionTooLate(latest: latest) }
+        guard newDeadline > deadline else { throw .extensionDeadlineNotLater(current: deadline) }
+        try requireSubstance(reason, field: "延期理由", minimum: rules.minimumExtensionReasonLength)
+        step.order.extensionCount += 1
+        step.order.pendingExtension = PendingRequest(requestedBy: step.actor!.userID, requestedAt: step.now,
+                                                     reason: reason, newDeadline: newDeadline)
+        step.record(.extensionRequested, ["requestedDeadline": iso(newDeadline)], note: reason)
+        step.notify(.workstation, "extension_requested", "工单\(order.number)申请延期至\(Text.time(newDeadline))，请审核。")
+    }
+
+    /// Two levels: the workstation's reviewer, then the city platform. Only the second approval moves the deadline.
+    func decideExtension(_ step: inout Step, approve: Bool, note: String, action: OrderAction) throws(DomainError) {
+        let order = step.order
+        guard var request = order.pendingExtension else { throw .nothingPending(kind: "延期") }
+        try require(step.actor!, request.stage == .workstation ? [.reviewer] : [.cityReviewer], action)
+        try requireOtherApprover(step.actor!, request)
+        let lead = order.leadUnitID
+        guard approve else {
+            try requireText(note, field: "驳回理由")
+            step.order.pendingExtension = nil
+            step.record(.extensionRejected, ["stage": request.stage.rawValue], note: note)
+            if let lead { step.notify(.unitHandlers(lead), "extension_rejected", "工单\(order.number)延期申请未通过：\(note)") }
+            return
+        }
+        switch request.stage {
+        case .workstation:
+            request.stage = .city
+            request.firstApprovedBy = step.actor!.userID
+            step.order.pendingExtension = request
+            step.record(.extensionApproved, ["stage": ApprovalStage.workstation.rawValue], note: note)
+            step.notify(.city, "extension_forwarded", "工单\(order.number)延期申请已经工作站初审，请市平台复审。")
+        case .city:
+            let newDeadline = request.newDeadline ?? order.replyDeadline!
+            step.order.replyDeadline = newDeadline
+            step.order.pendingExtension = nil
+            step.record(.extensionApproved, ["stage": ApprovalStage.city.rawValue, "replyDeadline": iso(newDeadline)], note: note)
+            if let lead { step.notify(.unitHandlers(lead), "extension_approved", "工单\(order.number)延期已批准，新时限\(Text.time(newDeadline))。") }
+        }
+    }
+
+    func submitReply(_ step: inout Step, reply: Reply, action: OrderAction) throws(DomainError) {
+        let order = step.order
+        try requireLeadUnit(step.actor!, order, action)
+        try requireState(order, [.handling], action)
+        try ReplyRules(vague: vague).validate(reply)
+        var stored = reply
+        stored.repliedBy = step.actor!.userID
+        let internalDeadline = order.internalDeadline(rules: rules)
+        let late = internalDeadline.map { step.now > $0 } ?? false
+        step.order.state = .replied
+        step.order.reply = stored
+        step.order.repliedAt = step.now
+        step.order.replyLate = late
+        step.order.pendingExtension = nil
+        step.record(.replied, ["state": OrderState.replied.rawValue, "late": String(late)], note: stored.fullText)
+        step.notify(.workstation, "replied", "工单\(order.number)已回复，请审核。")
+    }
+
+    func review(_ step: inout Step, approve: Bool, note: String, action: OrderAction) throws(DomainError) {
+        let order = step.order
+        try require(step.actor!, [.reviewer], action)
+        try requireState(order, [.replied], action)
+        guard order.reply?.repliedBy != step.actor!.userID else { throw .selfApproval }
+        if approve {
+            step.order.state = .awaitingCallback
+            step.record(.replyApproved, ["state": OrderState.awaitingCallback.rawValue], note: note)
+        } else {
+            try requireText(note, field: "退回修改理由")
+            step.order.state = .handling
+            step.order.reworkCount += 1
+            step.record(.replySentBack, ["state": OrderState.handling.rawValue], note: note)
+            if let lead = order.leadUnitID {
+                step.notify(.unitHandlers(lead), "reply_sent_back", "工单\(order.number)回复被退回修改：\(note)")
+            }
+        }
+    }
+
+    func recordCallback(_ step: inout Step, resolved: Bool, satisfaction: Satisfaction, note: String,
+                        action: OrderAction) throws(DomainError) {
+        let order = step.order
+        try require(step.actor!, [.callbackAgent], action)
+        try requireState(order, [.awaitingCallback], action)
+        step.order.callbackSatisfaction = satisfaction
+        step.order.callbackResolved = satisfaction == .unreachable ? nil : resolved
+        step.record(.callbackRecorded, ["satisfaction": satisfaction.rawValue,
+                                        "resolved": satisfaction == .unreachable ? "" : String(resolved)], note: note)
+        let redo = satisfaction != .unreachable && (!resolved || satisfaction == .unsatisfied)
+        if redo {
+            let deadline = calendar.adding(workingDays: rules.redoReplyWorkingDays, to: step.now)
+            step.order.state = .handling
+            step.order.redoCount += 1
+            step.order.replyDeadline = deadline
+            step.order.reply = nil
+            step.order.replyLate = nil
+            step.record(.redo, ["state": OrderState.handling.rawValue, "redoCount": String(step.order.redoCount),
+                                "replyDeadline": iso(deadline)], note: note)
+            if let lead = order.leadUnitID {
+                step.notify(.unitHandlers(lead), "redo", "工单\(order.number)回访\(Text.satisfaction(satisfaction))，发回重办，新时限\(Text.time(deadline))。")
+            }
+        } else {
+            step.order.state = .closed
+            step.order.closedAt = step.now
+            step.record(.closed, ["state": OrderState.closed.rawValue])
+        }
+    }
+
+    /// Difficult orders (notice §6.3): the workstation reviews the explanation, then the city may close it as explained.
+    func decideExplanation(_ step: inout Step, approve: Bool, note: String, action: OrderAction) throws(DomainError) {
+        let order = step.order
+        guard var request = order.pendingExplanation else { throw .nothingPending(kind: "解释说明办结") }
+        try require(step.actor!, request.stage == .workstation ? [.reviewer] : [.cityReviewer], action)
+        try requireOtherApprover(step.actor!, request)
+        guard approve else {
+            try requireText(note, field: "驳回理由")
+            step.order.pendingExplanation = nil
+            step.record(.explanationRejected, ["stage": request.stage.rawValue], note: note)
+            return
+        }
+        switch request.stage {
+        case .workstation:
+            request.stage = .city
+            request.firstApprovedBy = step.actor!.userID
+            step.order.pendingExplanation = request
+            step.record(.explanationApproved, ["stage": ApprovalStage.workstation.rawValue], note: note)
+            step.notify(.city, "explanation_forwarded", "工单\(order.number)申请解释说明办结，已经工作站审核，请市平台确认。")
+        case .city:
+            step.order.pendingExplanation = nil
+            step.order.state = .closed
+            step.order.closedAt = step.now
+            step.order.closedAsExplained = true
+            step.record(.closedAsExplained, ["state": OrderState.closed.rawValue], note: note)
+        }
+    }
+
+    /// Problem orders: redone three times or more, or passed between three or more units.
+    func flagProblem(_ step: inout Step) {
+        guard !step.order.isProblem else { return }
+        let units = Set(step.order.unitHistory).count
+        guard step.order.redoCount >= rules.problemRedoThreshold || units >= rules.problemUnitThreshold else { return }
+        step.order.isProblem = true
+        step.record(.flaggedProblem, ["redoCount": String(step.order.redoCount), "units": String(units)])
+        step.notify(.workstation, "problem", "工单\(step.order.number)已成为问题工单（重办\(step.order.redoCount)次，流转\(units)个单位）。")
+        if let lead = step.order.leadUnitID {
+            step.notify(.unitLeader(lead), "problem", "工单\(step.order.number)已成为问题工单，请分管领导关注。")
+        }
+    }
+}

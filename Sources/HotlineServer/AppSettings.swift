@@ -1,0 +1,53 @@
+import Foundation
+import Vapor
+import HotlineCore
+import HotlineStore
+
+/// Configuration read once at start from the environment; a bad value stops the start with a clear message.
+public struct AppSettings: Sendable {
+    public var database: DatabaseConfig
+    /// Seconds between sweeps inside the server; 0 turns the timer off (e.g. when a cron runs `hotline sweep`).
+    public var sweepInterval: Int
+    public var databasePoolSize: Int
+
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppSettings {
+        var problems: [String] = []
+        var database = DatabaseConfig.sqlite(path: "hotline.sqlite")
+        do { database = try DatabaseConfig.fromEnvironment(env) } catch { problems.append("\(error)") }
+        func int(_ key: String, _ fallback: Int) -> Int {
+            guard let raw = env[key] else { return fallback }
+            guard let value = Int(raw), value >= 0 else { problems.append("\(key) 应为非负整数，现为 \(raw)"); return fallback }
+            return value
+        }
+        let settings = AppSettings(database: database, sweepInterval: int("HOTLINE_SWEEP_INTERVAL", 60),
+                                   databasePoolSize: max(1, int("HOTLINE_DB_POOL", 8)))
+        guard problems.isEmpty else { throw Abort(.internalServerError, reason: "配置错误：\n" + problems.joined(separator: "\n")) }
+        return settings
+    }
+}
+
+/// What the running app shares: the clock, the domain rules and the order service.
+public struct HotlineContext: Sendable {
+    public var clock: any Clock
+    public var lifecycle: Lifecycle
+    public var settings: AppSettings
+}
+
+extension Application {
+    private struct ContextKey: StorageKey { typealias Value = HotlineContext }
+
+    public var hotline: HotlineContext {
+        get {
+            guard let context = storage[ContextKey.self] else { fatalError("configure(_:) has not run") }
+            return context
+        }
+        set { storage[ContextKey.self] = newValue }
+    }
+
+    /// The order service on the app's default database.
+    public var orderService: OrderService { OrderService(database: db, lifecycle: hotline.lifecycle) }
+}
+
+extension Request {
+    public var orderService: OrderService { OrderService(database: db, lifecycle: application.hotline.lifecycle) }
+}

@@ -1,0 +1,17 @@
+import Foundation
+import Vapor
+import HotlineStore
+
+/// `hotline sweep`: one sweep of every clock, for cron or by hand; safe beside running servers.
+struct SweepCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String { "Record reminders and breaches that are due now (each exactly once)" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await prepareDatabase(app)
+        let report = try await Sweeper(database: app.db, rules: app.hotline.lifecycle.rules).run(at: app.hotline.clock.now())
+        context.console.print("扫描工单 \(report.ordersScanned) 件，应提醒 \(report.remindersDue) 条，新记录 \(report.remindersRecorded) 条。")
+    }
+}

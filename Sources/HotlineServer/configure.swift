@@ -1,0 +1,36 @@
+import Foundation
+import Vapor
+import Fluent
+import HotlineCore
+import HotlineStore
+
+/// Sets up the application: database, migrations, rules, routes, commands and the sweep timer.
+public func configure(_ app: Application, settings: AppSettings? = nil, clock: any Clock = SystemClock()) async throws {
+    let settings = try settings ?? AppSettings.fromEnvironment()
+    app.databases.use(try settings.database.factory(poolSize: settings.databasePoolSize), as: .init(string: "main"), isDefault: true)
+    app.migrations.add(HotlineMigrations.all)
+    app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(), settings: settings)
+
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(SweepCommand(), as: "sweep")
+    app.asyncCommands.use(BenchCommand(), as: "bench")
+    app.asyncCommands.use(RulesCommand(), as: "rules")
+
+    try routes(app)
+    if settings.sweepInterval > 0 {
+        app.lifecycle.use(SweepTimer(interval: settings.sweepInterval))
+    }
+}
+
+/// Loads the admin-edited time rules and calendar from the database into the running app.
+public func loadRules(_ app: Application) async throws {
+    let stored = try await SettingsRepository(database: app.db).load()
+    app.hotline.lifecycle = Lifecycle(rules: stored.rules, calendar: stored.calendar)
+}
+
+/// Runs migrations and then loads the rules; every command that touches orders calls this first.
+public func prepareDatabase(_ app: Application) async throws {
+    try await Pragmas.apply(on: app.db)
+    try await app.autoMigrate()
+    try await loadRules(app)
+}

@@ -1,0 +1,10 @@
+import FluentKit
+
+/// Every migration, in order. New ones are appended, never reordered.
+public enum HotlineMigrations {
+    public static let all: [any Migration] = [
+        M001_CreateDirectory(),
+        M002_CreateOrders(),
+        M003_CreateNotices(),
+    ]
+}

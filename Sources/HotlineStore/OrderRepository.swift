@@ -1,0 +1,128 @@
+import Foundation
+import FluentKit
+import SQLKit
+import HotlineCore
+
+/// Reads and writes orders, their events and the notices they cause. Every write of an order checks the
+/// version it was read at, so of two people acting on one order at once exactly one wins.
+public struct OrderRepository: Sendable {
+    public let database: any Database
+    public let rules: TimeRules
+
+    public init(database: any Database, rules: TimeRules) {
+        self.database = database
+        self.rules = rules
+    }
+
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    // MARK: Reads
+
+    public func find(_ id: UUID) async throws -> WorkOrder? {
+        try await sql.select().column("*").from("orders").where("id", .equal, id).first()
+            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+    }
+
+    public func find(number: String) async throws -> WorkOrder? {
+        try await sql.select().column("*").from("orders").where("number", .equal, number).first()
+            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+    }
+
+    public func events(of orderID: UUID) async throws -> [OrderEvent] {
+        try await sql.select().columns("kind", "actor_id", "actor_name", "at", "changes", "note")
+            .from("order_events").where("order_id", .equal, orderID).orderBy("seq").all()
+            .map { row in
+                OrderEvent(
+                    kind: try OrderRow.enumValue(try row.decode(column: "kind", as: String.self)),
+                    actorID: try row.decode(column: "actor_id", as: UUID?.self),
+                    actorName: try row.decode(column: "actor_name", as: String.self),
+                    at: try row.decode(column: "at", as: Date.self),
+                    changes: try JSON.decode(try row.decode(column: "changes", as: String.self)),
+                    note: try row.decode(column: "note", as: String.self))
+            }
+    }
+
+    /// Orders merged under a lead.
+    public func mergedChildren(of leadID: UUID) async throws -> [WorkOrder] {
+        try await sql.select().column("*").from("orders").where("merged_into", .equal, leadID).all()
+            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+    }
+
+    /// A unit's working queue in queue order: open orders its scope leads (or was handed down), first `limit`.
+    public func queue(units: [UUID], limit: Int = 50, offset: Int = 0) async throws -> [WorkOrder] {
+        guard !units.isEmpty else { return [] }
+        let open = [OrderState.dispatched, .returnRequested, .handling, .replied].map(\.rawValue)
+        return try await sql.select().column("*").from("orders")
+            .where { $0.where("lead_unit_id", .in, units).orWhere("sub_unit_id", .in, units) }
+            .where("state", .in, open)
+            .orderBy("queue_band").orderBy("next_deadline").orderBy("number")
+            .limit(limit).offset(offset)
+            .all()
+            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+    }
+
+    /// Orders in given states, newest first (the workstation's boards).
+    public func list(states: [OrderState], limit: Int = 100) async throws -> [WorkOrder] {
+        try await sql.select().column("*").from("orders")
+            .where("state", .in, states.map(\.rawValue))
+            .orderBy("queue_band").orderBy("next_deadline").orderBy("received_at", .descending)
+            .limit(limit).all()
+            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+    }
+
+    public func count(state: OrderState? = nil) async throws -> Int {
+        var q = sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("orders")
+        if let state { q = q.where("state", .equal, state.rawValue) }
+        return try await q.first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    // MARK: Writes
+
+    /// Stores a new order with its creation event.
+    public func insert(_ order: WorkOrder, event: OrderEvent) async throws {
+        let row = OrderRow(order, rules: rules)
+        try await database.transaction { db in
+            let sql = db as! any SQLDatabase
+            try await sql.insert(into: "orders")
+                .model(row, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+            try await Self.appendEvents([event], to: order.id, on: sql)
+        }
+    }
+
+    /// Writes decisions as one transaction; each order must still be at the version it was read at,
+    /// else nothing is written and `DomainError.conflict` is thrown.
+    public func apply(_ decisions: [Decision]) async throws {
+        let rules = self.rules
+        try await database.transaction { db in
+            let sql = db as! any SQLDatabase
+            for decision in decisions {
+                var row = OrderRow(decision.order, rules: rules)
+                row.version = decision.order.version
+                let updated = try await sql.update("orders")
+                    .set(model: row, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+                    .where("id", .equal, decision.order.id)
+                    .where("version", .equal, decision.order.version - 1)
+                    .returning("id")
+                    .all()
+                guard !updated.isEmpty else { throw DomainError.conflict }
+                try await Self.appendEvents(decision.events, to: decision.order.id, on: sql)
+                try await NoticeRepository.insert(decision.notices, orderID: decision.order.id, at: decision.events.last?.at ?? Date(timeIntervalSince1970: 0), on: sql)
+            }
+        }
+    }
+
+    static func appendEvents(_ events: [OrderEvent], to orderID: UUID, on sql: any SQLDatabase) async throws {
+        guard !events.isEmpty else { return }
+        let last = try await sql.select().column(SQLFunction("MAX", args: SQLColumn("seq")), as: "m")
+            .from("order_events").where("order_id", .equal, orderID).first()?
+            .decode(column: "m", as: Int?.self) ?? 0
+        let insert = sql.insert(into: "order_events")
+            .columns("id", "order_id", "seq", "kind", "actor_id", "actor_name", "at", "changes", "note")
+        for (i, e) in events.enumerated() {
+            insert.values(SQLBind(UUID()), SQLBind(orderID), SQLBind(last + i + 1), SQLBind(e.kind.rawValue),
+                          SQLBind(e.actorID), SQLBind(e.actorName), SQLBind(e.at), SQLBind(JSON.encode(e.changes)),
+                          SQLBind(e.note))
+        }
+        try await insert.run()
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import HotlineCore
+
+/// One row of `orders`: the domain's `WorkOrder` flattened into columns, nested values as JSON text.
+/// Property names map to columns by snake case (`leadUnitId` ↔ `lead_unit_id`).
+struct OrderRow: Codable, Sendable {
+    var id: UUID
+    var number: String
+    var channel: String
+    var requesterName: String
+    var requesterPhone: String
+    var requestType: String
+    var categoryId: UUID?
+    var title: String
+    var content: String
+    var address: String
+    var latitude: Double?
+    var longitude: Double?
+    var urgency: String
+    var specialLine: String
+    var isComplex: Bool
+    var state: String
+    var receivedAt: Date
+    var upstreamReplyDeadline: Date?
+    var leadUnitId: UUID?
+    var assistingUnitIds: String
+    var subUnitId: UUID?
+    var unitHistory: String
+    var dispatchedAt: Date?
+    var signDeadline: Date?
+    var replyDeadline: Date?
+    var signedAt: Date?
+    var signedBy: UUID?
+    var respondedAt: Date?
+    var respondedInTime: Bool?
+    var pendingReturn: String?
+    var pendingExtension: String?
+    var pendingExplanation: String?
+    var reply: String?
+    var repliedAt: Date?
+    var replyLate: Bool?
+    var callbackSatisfaction: String?
+    var callbackResolved: Bool?
+    var closedAt: Date?
+    var closedAsExplained: Bool
+    var redoCount: Int
+    var returnCount: Int
+    var extensionCount: Int
+    var reworkCount: Int
+    var isProblem: Bool
+    var mergedInto: UUID?
+    var lastUrgedAt: Date?
+    var version: Int
+    var queueBand: Int
+    var nextDeadline: Date?
+    var watchAt: Date?
+
+    init(_ o: WorkOrder, rules: TimeRules) {
+        id = o.id; number = o.number; channel = o.channel.rawValue
+        requesterName = o.requesterName; requesterPhone = o.requesterPhone
+        requestType = o.requestType.rawValue; categoryId = o.categoryID
+        title = o.title; content = o.content; address = o.address
+        latitude = o.latitude; longitude = o.longitude
+        urgency = o.urgency.rawValue; specialLine = o.specialLine.rawValue; isComplex = o.isComplex
+        state = o.state.rawValue; receivedAt = o.receivedAt; upstreamReplyDeadline = o.upstreamReplyDeadline
+        leadUnitId = o.leadUnitID; assistingUnitIds = JSON.encode(o.assistingUnitIDs)
+        subUnitId = o.subUnitID; unitHistory = JSON.encode(o.unitHistory)
+        dispatchedAt = o.dispatchedAt; signDeadline = o.signDeadline; replyDeadline = o.replyDeadline
+        signedAt = o.signedAt; signedBy = o.signedBy
+        respondedAt = o.respondedAt; respondedInTime = o.respondedInTime
+        pendingReturn = o.pendingReturn.map(JSON.encode)
+        pendingExtension = o.pendingExtension.map(JSON.encode)
+        pendingExplanation = o.pendingExplanation.map(JSON.encode)
+        reply = o.reply.map(JSON.encode); repliedAt = o.repliedAt; replyLate = o.replyLate
+        callbackSatisfaction = o.callbackSatisfaction?.rawValue; callbackResolved = o.callbackResolved
+        closedAt = o.closedAt; closedAsExplained = o.closedAsExplained
+        redoCount = o.redoCount; returnCount = o.returnCount; extensionCount = o.extensionCount
+        reworkCount = o.reworkCount; isProblem = o.isProblem; mergedInto = o.mergedInto
+        lastUrgedAt = o.lastUrgedAt; version = o.version
+        queueBand = QueueOrder.band(urgency: o.urgency, line: o.specialLine)
+        nextDeadline = QueueOrder.nextDeadline(o)
+        watchAt = ReminderPlanner(rules: rules).watchAt(o)
+    }
+
+    func order() throws -> WorkOrder {
+        var o = WorkOrder(
+            id: id, number: number, channel: try Self.enumValue(channel), requesterName: requesterName,
+            requesterPhone: requesterPhone, requestType: try Self.enumValue(requestType), categoryID: categoryId,
+            title: title, content: content, address: address, latitude: latitude, longitude: longitude,
+            urgency: try Self.enumValue(urgency), specialLine: try Self.enumValue(specialLine), isComplex: isComplex,
+            receivedAt: receivedAt, upstreamReplyDeadline: upstreamReplyDeadline)
+        o.state = try Self.enumValue(state)
+        o.leadUnitID = leadUnitId; o.assistingUnitIDs = try JSON.decode(assistingUnitIds)
+        o.subUnitID = subUnitId; o.unitHistory = try JSON.decode(unitHistory)
+        o.dispatchedAt = dispatchedAt; o.signDeadline = signDeadline; o.replyDeadline = replyDeadline
+        o.signedAt = signedAt; o.signedBy = signedBy
+        o.respondedAt = respondedAt; o.respondedInTime = respondedInTime
+        o.pendingReturn = try pendingReturn.map { try JSON.decode($0) }
+        o.pendingExtension = try pendingExtension.map { try JSON.decode($0) }
+        o.pendingExplanation = try pendingExplanation.map { try JSON.decode($0) }
+        o.reply = try reply.map { try JSON.decode($0) }; o.repliedAt = repliedAt; o.replyLate = replyLate
+        o.callbackSatisfaction = try callbackSatisfaction.map { try Self.enumValue($0) }
+        o.callbackResolved = callbackResolved
+        o.closedAt = closedAt; o.closedAsExplained = closedAsExplained
+        o.redoCount = redoCount; o.returnCount = returnCount; o.extensionCount = extensionCount
+        o.reworkCount = reworkCount; o.isProblem = isProblem; o.mergedInto = mergedInto
+        o.lastUrgedAt = lastUrgedAt; o.version = version
+        return o
+    }
+
+    static func enumValue<E: RawRepresentable>(_ raw: String) throws -> E where E.RawValue == String {
+        guard let value = E(rawValue: raw) else { throw StoreError.corrupt("unknown \(E.self) value \(raw)") }
+        return value
+    }
+}
+
+/// JSON text columns: stable key order, ISO 8601 dates.
+enum JSON {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding our own value types cannot fail.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(T.self, from: Data(text.utf8))
+    }
+}
+
+/// Failures of the store that are not the domain's refusals.
+public enum StoreError: Error, CustomStringConvertible {
+    case corrupt(String)
+    public var description: String {
+        switch self {
+        case .corrupt(let what): "stored data is not readable: \(what)"
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Vapor
+import Logging
+import HotlineServer
+
+// `hotline start` = migrate, load the demo into an empty database, print how to sign in, then serve.
+// Every other command (serve, migrate, demo, sweep, rules, bench) is Vapor's command line.
+var env = try Environment.detect()
+try LoggingSystem.bootstrap(from: &env)
+let start = env.arguments.count > 1 && env.arguments[1] == "start"
+if start { env.arguments[1] = "serve" }
+
+let app = try await Application.make(env)
+do {
+    try await configure(app)
+    if start { try await startWithDemo(app) }
+    try await app.execute()
+    try await app.asyncShutdown()
+} catch {
+    app.logger.report(error: error)
+    try? await app.asyncShutdown()
+    exit(1)
+}
