@@ -10,6 +10,10 @@ public struct AppSettings: Sendable {
     public var sweepInterval: Int
     public var databasePoolSize: Int
 
+    public init(database: DatabaseConfig, sweepInterval: Int = 60, databasePoolSize: Int = 8) {
+        self.database = database; self.sweepInterval = sweepInterval; self.databasePoolSize = databasePoolSize
+    }
+
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppSettings {
         var problems: [String] = []
         var database = DatabaseConfig.sqlite(path: "hotline.sqlite")

@@ -13,7 +13,15 @@ if start { env.arguments[1] = "serve" }
 let app = try await Application.make(env)
 do {
     try await configure(app)
-    if start { try await startWithDemo(app) }
+    if start {
+        func option(_ names: [String]) -> String? {
+            guard let i = env.arguments.firstIndex(where: names.contains), i + 1 < env.arguments.count else { return nil }
+            return env.arguments[i + 1]
+        }
+        let host = option(["--hostname", "-H"]) ?? "127.0.0.1"
+        let port = option(["--port", "-p"]) ?? "8080"
+        try await startWithDemo(app, url: "http://\(host):\(port)")
+    }
     try await app.execute()
     try await app.asyncShutdown()
 } catch {

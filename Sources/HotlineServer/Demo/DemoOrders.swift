@@ -50,6 +50,13 @@ struct DemoOrderPlayer {
         for _ in 0..<count {
             do { try await playOne() } catch is ReachedNow { continue }
         }
+        // The newest few have just arrived from the city platform and wait for the dispatcher.
+        for _ in 0..<6 {
+            let topic = DemoTopics.all.randomElement(using: &rng)!
+            let order = newOrder(topic: topic, placeIndex: Int.random(in: 0..<DemoTopics.places.count, using: &rng),
+                                 at: now - hours(0.05...3))
+            try await service.receive(order, by: nil, at: order.receivedAt)
+        }
     }
 
     mutating func newOrder(topic: DemoTopic, placeIndex: Int, at received: Date) -> WorkOrder {
@@ -112,6 +119,10 @@ struct DemoOrderPlayer {
         // More orders in recent weeks, as heating season started in mid-October.
         let age = pow(Double.random(in: 0..<1, using: &rng), 1.3) * 60 * 86_400
         let received = now - age
+        // Recent orders are often still in progress: stop some of them at a chosen stage.
+        let stop: OrderState? = age < 12 * 86_400 && chance(0.5)
+            ? [.dispatched, .returnRequested, .handling, .replied, .awaitingCallback].randomElement(using: &rng)
+            : nil
         var order = newOrder(topic: topic, placeIndex: placeIndex, at: received)
         order = try await service.receive(order, by: nil, at: received)
         let dispatcher = actor(chance(0.5) ? "dispatcher" : "dispatcher2")
@@ -129,6 +140,12 @@ struct DemoOrderPlayer {
             stats["merged", default: 0] += 1
         }
 
+        if stop == .dispatched { return }
+        if stop == .returnRequested {
+            try await act(.requestReturn(reason: "经核实，该诉求反映的问题位于开发区规划范围内，依职责应由达拉特经济开发区管委会负责，请改派。"),
+                          order.id, actor("\(lead).handler"), at: t + hours(1...15))
+            return
+        }
         // Returns: some approved and re-dispatched, some rejected; a few orders pass through three units.
         let bounces = chance(0.012) ? 2 : chance(0.09) ? 1 : 0
         for _ in 0..<bounces {
@@ -153,6 +170,7 @@ struct DemoOrderPlayer {
         if chance(0.04) { stats["neverSigned", default: 0] += 1; return }
         t += order.urgency == .critical ? hours(0.05...0.5) : chance(0.12) ? hours(20.5...28) : hours(0.3...15)
         order = try await act(.sign, order.id, handler, at: t)
+        if stop == .handling { return }
 
         if chance(0.25) {
             t += order.urgency == .critical ? hours(0.1...0.3) : hours(1...10)
@@ -196,6 +214,7 @@ struct DemoOrderPlayer {
             let window = max(deadline.timeIntervalSince(t) - 3600, 600)
             t = late ? deadline - 3600 + hours(0.1...5) : t + Double.random(in: 0.3...0.95, using: &rng) * window
             order = try await act(.submitReply(reply(for: topic, order: order, at: t)), order.id, handler, at: t)
+            if stop == .replied { return }
             t += hours(0.3...5)
             if chance(0.12) {
                 order = try await act(.review(approve: false, note: "回复未写明办理后现场情况，请补充完善后重新提交。"), order.id, actor("reviewer"), at: t)
@@ -205,6 +224,7 @@ struct DemoOrderPlayer {
                 t += hours(0.3...4)
             }
             order = try await act(.review(approve: true, note: "回复详实，同意"), order.id, actor(chance(0.5) ? "reviewer" : "reviewer2"), at: t)
+            if stop == .awaitingCallback { return }
             t += hours(2...30)
             let roll = Double.random(in: 0..<1, using: &rng)
             let callbackAgent = actor(chance(0.5) ? "callback" : "callback2")
