@@ -9,9 +9,13 @@ public struct AppSettings: Sendable {
     /// Seconds between sweeps inside the server; 0 turns the timer off (e.g. when a cron runs `hotline sweep`).
     public var sweepInterval: Int
     public var databasePoolSize: Int
+    /// Folder for uploaded photos (shared storage when several instances run).
+    public var photoDirectory: String
 
-    public init(database: DatabaseConfig, sweepInterval: Int = 60, databasePoolSize: Int = 8) {
+    public init(database: DatabaseConfig, sweepInterval: Int = 60, databasePoolSize: Int = 8,
+                photoDirectory: String = "hotline-photos") {
         self.database = database; self.sweepInterval = sweepInterval; self.databasePoolSize = databasePoolSize
+        self.photoDirectory = photoDirectory
     }
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppSettings {
@@ -24,7 +28,8 @@ public struct AppSettings: Sendable {
             return value
         }
         let settings = AppSettings(database: database, sweepInterval: int("HOTLINE_SWEEP_INTERVAL", 60),
-                                   databasePoolSize: max(1, int("HOTLINE_DB_POOL", 8)))
+                                   databasePoolSize: max(1, int("HOTLINE_DB_POOL", 8)),
+                                   photoDirectory: env["HOTLINE_PHOTO_DIR"] ?? "hotline-photos")
         guard problems.isEmpty else { throw Abort(.internalServerError, reason: "配置错误：\n" + problems.joined(separator: "\n")) }
         return settings
     }

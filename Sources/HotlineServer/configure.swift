@@ -10,6 +10,10 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.databases.use(try settings.database.factory(poolSize: settings.databasePoolSize), as: .init(string: "main"), isDefault: true)
     app.migrations.add(HotlineMigrations.all)
     app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(), settings: settings)
+    app.photoStorage = DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory))
+    // Every error, on every route, answers as {code, message}.
+    app.middleware = Middlewares()
+    app.middleware.use(JSONErrorMiddleware())
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(SweepCommand(), as: "sweep")
@@ -26,6 +30,20 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
 public func loadRules(_ app: Application) async throws {
     let stored = try await SettingsRepository(database: app.db).load()
     app.hotline.lifecycle = Lifecycle(rules: stored.rules, calendar: stored.calendar)
+}
+
+/// Before serving: the tables, the rules, and on a brand-new database one admin whose one-time password is printed once.
+public func prepareToServe(_ app: Application) async throws {
+    try await prepareDatabase(app)
+    if let password = try await AuthController.ensureFirstAdmin(app) {
+        print("""
+        ================================================================
+        新数据库已创建管理员账号：admin
+        一次性密码：\(password)
+        （仅显示这一次；首次登录后须修改密码）
+        ================================================================
+        """)
+    }
 }
 
 /// Runs migrations and then loads the rules; every command that touches orders calls this first.

@@ -2,10 +2,23 @@ import Foundation
 import Vapor
 import Fluent
 import SQLKit
+import HotlineCore
 
 /// Every route of the app, in one readable place.
 func routes(_ app: Application) throws {
     app.get("healthz", use: HealthController.health)
+    app.get("openapi.yaml", use: OpenAPIController.document)
+
+    let api = app.grouped("api", "v1").grouped(JSONErrorMiddleware(), SessionAuthenticator())
+    api.post("auth", "login", use: AuthController.login)
+    let signedIn = api.grouped(RequireSignIn(), IdempotencyMiddleware())
+    signedIn.post("auth", "logout", use: AuthController.logout)
+    signedIn.post("auth", "password", use: AuthController.changePassword)
+    signedIn.get("me", use: AuthController.me)
+    OrdersController.register(signedIn)
+    PhotosController.register(signedIn)
+    NotificationsController.register(signedIn)
+    DirectoryController.register(signedIn)
 }
 
 /// Liveness with the database: 200 when a query answers, 503 otherwise.
@@ -28,3 +41,16 @@ enum HealthController {
         }
     }
 }
+
+/// Serves the OpenAPI 3.1 contract of `/api/v1`.
+enum OpenAPIController {
+    @Sendable static func document(_ req: Request) async throws -> Response {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { throw Abort(.notFound) }
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "application/yaml; charset=utf-8")
+        return Response(status: .ok, headers: headers, body: .init(string: text))
+    }
+}
+
+extension HotlineCore.TimeRules: Content {}

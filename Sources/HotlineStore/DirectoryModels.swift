@@ -43,6 +43,7 @@ public final class UserModel: Model, @unchecked Sendable {
     @Field(key: "failed_logins") public var failedLogins: Int
     @OptionalField(key: "locked_until") public var lockedUntil: Date?
     @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "must_change_password") public var mustChangePassword: Bool
 
     public init() {}
 
@@ -51,6 +52,7 @@ public final class UserModel: Model, @unchecked Sendable {
         self.id = id; self.username = username; self.displayName = displayName; self.phone = phone
         self.rolesText = Self.encode(roles); self.unitID = unitID; self.passwordHash = passwordHash
         self.active = true; self.failedLogins = 0; self.lockedUntil = nil; self.createdAt = createdAt
+        self.mustChangePassword = false
     }
 
     public var roles: Set<Role> {

@@ -33,3 +33,21 @@ public enum NoticeRepository {
             .all(decoding: Entry.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 }
+
+extension NoticeRepository {
+    /// Which of these notices the person has read.
+    public static func readIDs(userID: UUID, among ids: [UUID], on sql: any SQLDatabase) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try await sql.select().column("notification_id").from("notification_reads")
+            .where("user_id", .equal, userID).where("notification_id", .in, ids).all()
+            .map { try $0.decode(column: "notification_id", as: UUID.self) })
+    }
+
+    public static func markRead(_ ids: [UUID], userID: UUID, at now: Date, on sql: any SQLDatabase) async throws {
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            let insert = sql.insert(into: "notification_reads").columns("notification_id", "user_id", "read_at")
+            for id in chunk { insert.values(SQLBind(id), SQLBind(userID), SQLBind(now)) }
+            try await insert.ignoringConflicts(with: ["notification_id", "user_id"]).run()
+        }
+    }
+}

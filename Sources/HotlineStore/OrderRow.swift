@@ -54,6 +54,7 @@ struct OrderRow: Codable, Sendable {
     var queueBand: Int
     var nextDeadline: Date?
     var watchAt: Date?
+    var approvalStage: String?
 
     init(_ o: WorkOrder, rules: TimeRules) {
         id = o.id; number = o.number; channel = o.channel.rawValue
@@ -80,6 +81,7 @@ struct OrderRow: Codable, Sendable {
         queueBand = QueueOrder.band(urgency: o.urgency, line: o.specialLine)
         nextDeadline = QueueOrder.nextDeadline(o)
         watchAt = ReminderPlanner(rules: rules).watchAt(o)
+        approvalStage = (o.pendingExtension ?? o.pendingExplanation)?.stage.rawValue
     }
 
     func order() throws -> WorkOrder {

@@ -21,6 +21,8 @@ do {
         let host = option(["--hostname", "-H"]) ?? "127.0.0.1"
         let port = option(["--port", "-p"]) ?? "8080"
         try await startWithDemo(app, url: "http://\(host):\(port)")
+    } else if env.arguments.count > 1 && env.arguments[1] == "serve" {
+        try await prepareToServe(app)
     }
     try await app.execute()
     try await app.asyncShutdown()

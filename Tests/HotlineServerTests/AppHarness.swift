@@ -13,6 +13,7 @@ func withHotlineApp<T>(_ engine: Engine, clock: ManualClock = ManualClock(MiniBa
     let test = try await TestDatabase.create(engine)
     do {
         let result = try await withApp(configure: { app in
+            app.logger.logLevel = .warning
             let settings = AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: 4)
             try await configure(app, settings: settings, clock: clock)
             try await prepareDatabase(app)

@@ -6,5 +6,6 @@ public enum HotlineMigrations {
         M001_CreateDirectory(),
         M002_CreateOrders(),
         M003_CreateNotices(),
+        M004_CreateAccess(),
     ]
 }

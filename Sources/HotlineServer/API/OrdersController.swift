@@ -1,0 +1,168 @@
+import Foundation
+import Vapor
+import Fluent
+import HotlineCore
+import HotlineStore
+
+/// The order endpoints: reads (queue, search, detail) and one POST per lifecycle action.
+enum OrdersController {
+    static func register(_ api: any RoutesBuilder) {
+        let orders = api.grouped("orders")
+        orders.get(use: search)
+        orders.post(use: create)
+        api.get("queue", use: queue)
+        let one = orders.grouped(":orderID")
+        one.get(use: detail)
+        one.post("requester", use: revealRequester)
+        one.post("dispatch") { req in try await act(req, DispatchInput.self) { .dispatch(lead: $0.leadUnitId, assisting: $0.assistingUnitIds ?? []) } }
+        one.post("sub-assign") { req in try await act(req, SubAssignInput.self) { .assignSubUnit($0.unitId) } }
+        one.post("sign") { req in try await act(req, .sign) }
+        one.post("return") { req in try await act(req, ReasonInput.self) { .requestReturn(reason: $0.reason) } }
+        one.post("return", "decision") { req in
+            try await act(req, DecisionInput.self) { .decideReturn(approve: $0.approve, note: $0.note ?? "", redispatchTo: $0.redispatchTo,
+                                               assisting: $0.assistingUnitIds ?? []) }
+        }
+        one.post("progress") { req in try await act(req, ProgressInput.self) { .postProgress(text: $0.text) } }
+        one.post("extension") { req in
+            try await act(req, ExtensionInput.self) { .requestExtension(reason: $0.reason, newDeadline: $0.newDeadline) }
+        }
+        one.post("extension", "decision") { req in
+            try await act(req, DecisionInput.self) { .decideExtension(approve: $0.approve, note: $0.note ?? "") }
+        }
+        one.post("reply", use: reply)
+        one.post("review") { req in try await act(req, DecisionInput.self) { .review(approve: $0.approve, note: $0.note ?? "") } }
+        one.post("callback") { req in
+            try await act(req, CallbackInput.self) { .recordCallback(resolved: $0.resolved, satisfaction: $0.satisfaction, note: $0.note ?? "") }
+        }
+        one.post("urge") { req in try await act(req, NoteInput.self) { .urge(note: $0.note) } }
+        one.post("explanation") { req in try await act(req, ReasonInput.self) { .requestExplanation(reason: $0.reason) } }
+        one.post("explanation", "decision") { req in
+            try await act(req, DecisionInput.self) { .decideExplanation(approve: $0.approve, note: $0.note ?? "") }
+        }
+        one.post("merge", use: merge)
+    }
+
+    static func orderID(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("orderID", as: UUID.self) else { throw DomainError.notFound(what: "工单") }
+        return id
+    }
+
+    /// Loads an order the actor may see; anything else is "not found", so ids do not leak.
+    static func visibleOrder(_ req: Request, actor: Actor) async throws -> WorkOrder {
+        guard let order = try await req.orderService.orders.find(try orderID(req)), actor.canSee(order) else {
+            throw DomainError.notFound(what: "工单")
+        }
+        return order
+    }
+
+    static func detailView(_ req: Request, _ order: WorkOrder, actor: Actor) async throws -> OrderDetail {
+        let events = try await req.orderService.orders.events(of: order.id)
+        return OrderDetail(order, events: events, units: try await UnitNames.load(req.db), actor: actor, now: req.now,
+                           rules: req.application.hotline.lifecycle.rules)
+    }
+
+    @Sendable static func detail(_ req: Request) async throws -> OrderDetail {
+        let actor = try req.actor
+        return try await detailView(req, try await visibleOrder(req, actor: actor), actor: actor)
+    }
+
+    static func act<Input: Content>(_ req: Request, _ type: Input.Type, _ build: (Input) throws -> OrderAction) async throws -> OrderDetail {
+        try await act(req, try build(try req.content.decode(Input.self)))
+    }
+
+    static func act(_ req: Request, _ action: OrderAction) async throws -> OrderDetail {
+        let actor = try req.actor
+        let order = try await req.orderService.perform(action, on: try orderID(req), by: actor, at: req.now)
+        return try await detailView(req, order, actor: actor)
+    }
+
+    @Sendable static func reply(_ req: Request) async throws -> OrderDetail {
+        let input = try req.content.decode(ReplyBody.self)
+        let actor = try req.actor
+        let order = try await visibleOrder(req, actor: actor)
+        try await PhotoRepository(database: req.db).requireUsable(input.beforePhotoIds + input.afterPhotoIds, for: order, by: actor)
+        return try await act(req, .submitReply(input.reply))
+    }
+
+    @Sendable static func merge(_ req: Request) async throws -> OrderDetail {
+        let input = try req.content.decode(MergeInput.self)
+        let actor = try req.actor
+        let order = try await req.orderService.merge(try orderID(req), into: input.leadOrderId, by: actor, at: req.now)
+        return try await detailView(req, order, actor: actor)
+    }
+
+    @Sendable static func create(_ req: Request) async throws -> Response {
+        let input = try req.content.decode(CreateOrderInput.self)
+        let actor = try req.actor
+        if let category = input.categoryId, try await CategoryModel.find(category, on: req.db) == nil {
+            throw APIError.invalid("分类", "不存在")
+        }
+        let order = try await req.orderService.receive(try input.order(receivedAt: req.now), by: actor, at: req.now)
+        return try await detailView(req, order, actor: actor).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable static func revealRequester(_ req: Request) async throws -> RequesterView {
+        let actor = try req.actor
+        let order = try await visibleOrder(req, actor: actor)
+        guard PersonalData.mayReveal(actor, order) else { throw DomainError.forbidden(action: "查看诉求人信息") }
+        try await PersonalDataLog(database: req.db).record(userID: actor.userID, orderID: order.id, purpose: "view", at: req.now)
+        return RequesterView(name: order.requesterName, phone: order.requesterPhone)
+    }
+
+    /// My queue: a unit's open orders in queue order, or the work waiting for the workstation roles.
+    @Sendable static func queue(_ req: Request) async throws -> OrderPage {
+        let actor = try req.actor
+        let (limit, offset) = try paging(req)
+        let repo = req.orderService.orders
+        let orders: [WorkOrder]
+        if actor.hasAny([.handler, .unitLeader]) {
+            orders = try await repo.queue(units: Array(actor.scope), limit: limit, offset: offset)
+        } else {
+            orders = try await repo.workQueue(roles: actor.roles, at: req.now, limit: limit, offset: offset)
+        }
+        let units = try await UnitNames.load(req.db)
+        let rules = req.application.hotline.lifecycle.rules
+        return OrderPage(items: orders.map { OrderSummary($0, units: units, now: req.now, rules: rules) },
+                         total: orders.count, limit: limit, offset: offset)
+    }
+
+    static func paging(_ req: Request) throws -> (Int, Int) {
+        let limit = try req.query.get(Int?.self, at: "limit") ?? 50
+        let offset = try req.query.get(Int?.self, at: "offset") ?? 0
+        guard (1...500).contains(limit) else { throw APIError.invalid("limit", "应在1到500之间") }
+        guard (0...1_000_000).contains(offset) else { throw APIError.invalid("offset", "应在0到1000000之间") }
+        return (limit, offset)
+    }
+
+    /// Search with filters; a unit only ever searches its own scope.
+    @Sendable static func search(_ req: Request) async throws -> OrderPage {
+        let actor = try req.actor
+        var filter = OrderFilter()
+        (filter.limit, filter.offset) = try paging(req)
+        struct Query: Decodable {
+            var state: String?; var unit: UUID?; var category: UUID?; var urgency: Urgency?; var line: SpecialLine?
+            var from: Date?; var to: Date?; var deadline: String?; var q: String?; var problem: Bool?
+        }
+        let q: Query
+        do { q = try req.query.decode(Query.self) } catch { throw APIError.badRequest("查询参数不正确：\(error)") }
+        if let states = q.state {
+            filter.states = try states.split(separator: ",").map {
+                guard let s = OrderState(rawValue: String($0)) else { throw APIError.invalid("state", "未知状态 \($0)") }
+                return s
+            }
+        }
+        if let deadline = q.deadline {
+            guard let d = OrderFilter.DeadlineFilter(rawValue: deadline) else { throw APIError.invalid("deadline", "应为 overdue 或 dueSoon") }
+            filter.deadline = d
+        }
+        filter.leadUnit = q.unit; filter.category = q.category; filter.urgency = q.urgency; filter.line = q.line
+        filter.receivedFrom = q.from; filter.receivedTo = q.to; filter.keyword = q.q.map { String($0.prefix(100)) }
+        filter.problemOnly = q.problem ?? false
+        if !actor.roles.contains(where: \.isWorkstationWide) { filter.scope = Array(actor.scope) }
+        let (orders, total) = try await req.orderService.orders.search(filter, at: req.now)
+        let units = try await UnitNames.load(req.db)
+        let rules = req.application.hotline.lifecycle.rules
+        return OrderPage(items: orders.map { OrderSummary($0, units: units, now: req.now, rules: rules) },
+                         total: total, limit: filter.limit, offset: filter.offset)
+    }
+}

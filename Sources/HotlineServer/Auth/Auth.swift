@@ -1,0 +1,67 @@
+import Foundation
+import Vapor
+import Fluent
+import HotlineCore
+import HotlineStore
+
+/// The signed-in person for this request.
+struct AuthUser: Authenticatable {
+    let user: UserModel
+    let actor: Actor
+    let token: String
+    let session: SessionRepository.Session
+}
+
+enum SessionCookie {
+    static let name = "hotline_session"
+}
+
+/// Reads a bearer token or the session cookie and signs the request in. Cookie sessions must also present the
+/// session's CSRF token on every state-changing request (header `X-CSRF-Token` or form field `_csrf`).
+struct SessionAuthenticator: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let now = request.application.hotline.clock.now()
+        var token: String?
+        var viaCookie = false
+        if let bearer = request.headers.bearerAuthorization?.token {
+            token = bearer
+        } else if let cookie = request.cookies[SessionCookie.name]?.string {
+            token = cookie
+            viaCookie = true
+        }
+        if let token, let session = try await SessionRepository(database: request.db).find(token: token, at: now),
+           let user = try await UserModel.find(session.userID, on: request.db), user.active {
+            if viaCookie && ![.GET, .HEAD, .OPTIONS].contains(request.method) {
+                let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
+                guard sent == session.csrfToken else {
+                    throw APIError(status: .forbidden, code: "csrf_failed", message: "页面已过期，请刷新后重试。")
+                }
+            }
+            let actor = try await DirectoryRepository(database: request.db).actor(for: user)
+            request.auth.login(AuthUser(user: user, actor: actor, token: token, session: session))
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+/// Refuses requests that are not signed in.
+struct RequireSignIn: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.auth.has(AuthUser.self) else { throw APIError.unauthorized }
+        return try await next.respond(to: request)
+    }
+}
+
+extension Request {
+    /// The signed-in person; only call behind `RequireSignIn`.
+    var authUser: AuthUser {
+        get throws {
+            guard let user = auth.get(AuthUser.self) else { throw APIError.unauthorized }
+            return user
+        }
+    }
+
+    var actor: Actor { get throws { try authUser.actor } }
+
+    var now: Date { application.hotline.clock.now() }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import FluentKit
+import SQLKit
+import Crypto
+import HotlineCore
+
+/// Sessions and tokens: only a SHA-256 of each token is stored, so a copy of the database signs nobody in.
+public struct SessionRepository: Sendable {
+    public let database: any Database
+    public init(database: any Database) { self.database = database }
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    public struct Session: Sendable, Equatable {
+        public var userID: UUID
+        public var kind: String
+        public var csrfToken: String
+        public var expiresAt: Date
+    }
+
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Creates a session and returns its secret token (shown once, to the client).
+    public func create(userID: UUID, kind: String, at now: Date, lifetime: TimeInterval) async throws -> (token: String, csrf: String) {
+        let token = Self.randomToken()
+        let csrf = Self.randomToken()
+        try await sql.insert(into: "sessions").columns("token_hash", "user_id", "kind", "csrf_token", "created_at", "expires_at")
+            .values(SQLBind(Self.hash(token)), SQLBind(userID), SQLBind(kind), SQLBind(csrf), SQLBind(now), SQLBind(now + lifetime))
+            .run()
+        return (token, csrf)
+    }
+
+    public func find(token: String, at now: Date) async throws -> Session? {
+        guard let row = try await sql.select().columns("user_id", "kind", "csrf_token", "expires_at").from("sessions")
+            .where("token_hash", .equal, Self.hash(token)).first() else { return nil }
+        let session = Session(userID: try row.decode(column: "user_id", as: UUID.self),
+                              kind: try row.decode(column: "kind", as: String.self),
+                              csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                              expiresAt: try row.decode(column: "expires_at", as: Date.self))
+        return session.expiresAt > now ? session : nil
+    }
+
+    public func delete(token: String) async throws {
+        try await sql.delete(from: "sessions").where("token_hash", .equal, Self.hash(token)).run()
+    }
+
+    public func deleteAll(userID: UUID) async throws {
+        try await sql.delete(from: "sessions").where("user_id", .equal, userID).run()
+    }
+
+    static func randomToken() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Stored answers to state-changing requests that carried an `Idempotency-Key`, so a retry acts once.
+public struct IdempotencyRepository: Sendable {
+    public let database: any Database
+    public init(database: any Database) { self.database = database }
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    public enum Claim: Sendable, Equatable {
+        /// First time: go ahead and `finish` afterwards.
+        case claimed(UUID)
+        /// Done before: replay this answer.
+        case replay(status: Int, body: Data, contentType: String?)
+        /// The same key is being processed right now, or was used for another request.
+        case inProgress
+        case mismatch
+    }
+
+    public func claim(userID: UUID, key: String, request: String, at now: Date) async throws -> Claim {
+        let id = UUID()
+        let inserted = try await sql.insert(into: "idempotency_keys").columns("id", "user_id", "key", "request", "created_at")
+            .values(SQLBind(id), SQLBind(userID), SQLBind(key), SQLBind(request), SQLBind(now))
+            .ignoringConflicts(with: ["user_id", "key"]).returning("id").all()
+        if !inserted.isEmpty { return .claimed(id) }
+        guard let row = try await sql.select().columns("request", "status", "body", "content_type").from("idempotency_keys")
+            .where("user_id", .equal, userID).where("key", .equal, key).first() else { return .inProgress }
+        guard try row.decode(column: "request", as: String.self) == request else { return .mismatch }
+        guard let status = try row.decode(column: "status", as: Int?.self) else { return .inProgress }
+        return .replay(status: status, body: try row.decode(column: "body", as: Data?.self) ?? Data(),
+                       contentType: try row.decode(column: "content_type", as: String?.self))
+    }
+
+    public func finish(_ id: UUID, status: Int, body: Data, contentType: String?) async throws {
+        try await sql.update("idempotency_keys").set("status", to: SQLBind(status)).set("body", to: SQLBind(body))
+            .set("content_type", to: SQLBind(contentType)).where("id", .equal, id).run()
+    }
+
+    /// A failed attempt frees its key so the client may retry.
+    public func release(_ id: UUID) async throws {
+        try await sql.delete(from: "idempotency_keys").where("id", .equal, id).run()
+    }
+}
+
+/// Every full view of a requester's name and phone (PIPL): who, which order, when, why.
+public struct PersonalDataLog: Sendable {
+    public let database: any Database
+    public init(database: any Database) { self.database = database }
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    public func record(userID: UUID, orderID: UUID, purpose: String, at now: Date) async throws {
+        try await sql.insert(into: "personal_data_views").columns("id", "user_id", "order_id", "at", "purpose")
+            .values(SQLBind(UUID()), SQLBind(userID), SQLBind(orderID), SQLBind(now), SQLBind(purpose)).run()
+    }
+
+    public func views(of orderID: UUID) async throws -> [(userID: UUID, at: Date, purpose: String)] {
+        try await sql.select().columns("user_id", "at", "purpose").from("personal_data_views")
+            .where("order_id", .equal, orderID).orderBy("at").all()
+            .map { (try $0.decode(column: "user_id", as: UUID.self), try $0.decode(column: "at", as: Date.self),
+                    try $0.decode(column: "purpose", as: String.self)) }
+    }
+}
+
+extension SessionRepository {
+    /// A random secret to show a person once (a first admin password).
+    public static func randomTokenForDisplay() -> String { randomToken() }
+}

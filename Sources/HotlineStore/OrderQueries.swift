@@ -1,0 +1,93 @@
+import Foundation
+import FluentKit
+import SQLKit
+import HotlineCore
+
+/// What a search or list may filter on; every value is bound, never spliced into SQL.
+public struct OrderFilter: Sendable {
+    public enum DeadlineFilter: String, Sendable { case overdue, dueSoon }
+
+    public var states: [OrderState] = []
+    /// Limit to orders these units lead (or were handed down to); nil means every unit (workstation roles).
+    public var scope: [UUID]?
+    public var leadUnit: UUID?
+    public var category: UUID?
+    public var urgency: Urgency?
+    public var line: SpecialLine?
+    public var receivedFrom: Date?
+    public var receivedTo: Date?
+    public var deadline: DeadlineFilter?
+    public var keyword: String?
+    public var problemOnly = false
+    public var limit = 50
+    public var offset = 0
+
+    public init() {}
+}
+
+extension OrderRepository {
+    /// Orders matching a filter, in queue order, with the total count for paging.
+    public func search(_ filter: OrderFilter, at now: Date) async throws -> (orders: [WorkOrder], total: Int) {
+        if let scope = filter.scope, scope.isEmpty { return ([], 0) }
+        let rows = try await apply(filter, now: now, to: sql.select().column("*").from("orders"))
+            .orderBy("queue_band").orderBy("next_deadline").orderBy("received_at", .descending)
+            .limit(filter.limit).offset(filter.offset).all()
+        let total = try await apply(filter, now: now, to: sql.select()
+            .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("orders"))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        return (try rows.map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }, total)
+    }
+
+    func apply(_ f: OrderFilter, now: Date, to query: SQLSelectBuilder) -> SQLSelectBuilder {
+        var q = query
+        if !f.states.isEmpty { q = q.where("state", .in, f.states.map(\.rawValue)) }
+        if let scope = f.scope { q = q.where { $0.where("lead_unit_id", .in, scope).orWhere("sub_unit_id", .in, scope) } }
+        if let unit = f.leadUnit { q = q.where("lead_unit_id", .equal, unit) }
+        if let category = f.category { q = q.where("category_id", .equal, category) }
+        if let urgency = f.urgency { q = q.where("urgency", .equal, urgency.rawValue) }
+        if let line = f.line { q = q.where("special_line", .equal, line.rawValue) }
+        if let from = f.receivedFrom { q = q.where("received_at", .greaterThanOrEqual, from) }
+        if let to = f.receivedTo { q = q.where("received_at", .lessThan, to) }
+        if f.problemOnly { q = q.where("is_problem", .equal, true) }
+        let running = [OrderState.dispatched, .returnRequested, .handling].map(\.rawValue)
+        switch f.deadline {
+        case .overdue?:
+            q = q.where("state", .in, running).where("next_deadline", .lessThan, now)
+        case .dueSoon?:
+            q = q.where("state", .in, running).where("next_deadline", .greaterThanOrEqual, now)
+                .where("next_deadline", .lessThanOrEqual, now + (rules.reminderLeads.max() ?? 4 * 3600) + rules.uploadLead)
+        case nil:
+            break
+        }
+        if let keyword = f.keyword?.trimmingCharacters(in: .whitespaces), !keyword.isEmpty {
+            let pattern = "%" + keyword.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            q = q.where {
+                $0.where("number", .like, pattern).orWhere("title", .like, pattern)
+                    .orWhere("content", .like, pattern).orWhere("address", .like, pattern)
+            }
+        }
+        return q
+    }
+
+    /// The work waiting for workstation and city people, by their roles, in queue order.
+    public func workQueue(roles: Set<Role>, at now: Date, limit: Int = 50, offset: Int = 0) async throws -> [WorkOrder] {
+        var clauses: [(String, [String])] = []
+        if roles.contains(.dispatcher) { clauses.append(("state", [OrderState.received.rawValue, OrderState.returnRequested.rawValue])) }
+        if roles.contains(.reviewer) { clauses.append(("state", [OrderState.replied.rawValue])); clauses.append(("approval_stage", ["workstation"])) }
+        if roles.contains(.cityReviewer) { clauses.append(("approval_stage", ["city"])) }
+        if roles.contains(.callbackAgent) { clauses.append(("state", [OrderState.awaitingCallback.rawValue])) }
+        let watchSupervision = roles.contains(.supervisor)
+        guard !clauses.isEmpty || watchSupervision else { return [] }
+        let horizon = now + ReminderPlanner(rules: rules).horizon
+        return try await sql.select().column("*").from("orders")
+            .where { group in
+                var g = group
+                for (column, values) in clauses { g = g.orWhere(column, .in, values) }
+                if watchSupervision { g = g.orWhere("watch_at", .lessThanOrEqual, horizon) }
+                return g
+            }
+            .orderBy("queue_band").orderBy("next_deadline").orderBy("received_at")
+            .limit(limit).offset(offset).all()
+            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+    }
+}
