@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/leaf-kit.git", from: "1.14.3"),
     ],
     targets: [
         .target(name: "HotlineCore", swiftSettings: strict),
@@ -40,8 +42,10 @@ let package = Package(
                 "HotlineCore", "HotlineStore",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
+                .product(name: "Leaf", package: "leaf"),
+                .product(name: "LeafKit", package: "leaf-kit"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/Views"), .copy("Resources/Public")],
             swiftSettings: strict
         ),
         .target(name: "HotlineTesting", dependencies: ["HotlineStore"], swiftSettings: strict),

@@ -87,3 +87,61 @@ public enum Text {
         formatterLock.withLock { formatter.string(from: date) }
     }
 }
+
+extension Text {
+    /// What an event means to a person reading an order's history.
+    public static func event(_ kind: EventKind) -> String {
+        switch kind {
+        case .created: "登记"
+        case .dispatched: "派单"
+        case .subAssigned: "下派"
+        case .signed: "签收"
+        case .returnRequested: "申请退单"
+        case .returnApproved: "退单通过"
+        case .returnRejected: "退单驳回"
+        case .progress: "阶段性进展"
+        case .extensionRequested: "申请延期"
+        case .extensionApproved: "延期审批通过"
+        case .extensionRejected: "延期审批驳回"
+        case .replied: "回复"
+        case .replyApproved: "回复审核通过"
+        case .replySentBack: "退回修改"
+        case .callbackRecorded: "回访"
+        case .redo: "发回重办"
+        case .closed: "办结"
+        case .urged: "督办"
+        case .escalated: "督办升级"
+        case .merged: "并单"
+        case .followedLead: "随主单回复"
+        case .explanationRequested: "申请解释说明办结"
+        case .explanationApproved: "解释说明审核通过"
+        case .explanationRejected: "解释说明驳回"
+        case .closedAsExplained: "解释说明办结"
+        case .flaggedProblem: "标记问题工单"
+        case .handover: "工作交接"
+        }
+    }
+
+    public static func truthfulness(_ t: Truthfulness) -> String {
+        switch t {
+        case .verified: "属实"
+        case .partly: "部分属实"
+        case .unfounded: "不属实"
+        }
+    }
+
+    public static func unitKind(_ k: UnitKind) -> String {
+        switch k {
+        case .cityPlatform: "市平台"
+        case .workstation: "工作站"
+        case .town: "苏木镇"
+        case .subDistrict: "街道"
+        case .zone: "开发区/园区"
+        case .department: "旗直部门"
+        case .organisation: "人民团体"
+        case .stateEnterprise: "国有企业"
+        case .village: "嘎查村"
+        case .community: "社区"
+        }
+    }
+}

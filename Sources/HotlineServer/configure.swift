@@ -3,6 +3,8 @@ import Vapor
 import Fluent
 import HotlineCore
 import HotlineStore
+import Leaf
+import LeafKit
 
 /// Sets up the application: database, migrations, rules, routes, commands and the sweep timer.
 public func configure(_ app: Application, settings: AppSettings? = nil, clock: any Clock = SystemClock()) async throws {
@@ -11,13 +13,25 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.migrations.add(HotlineMigrations.all)
     app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(), settings: settings)
     app.photoStorage = DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory))
-    // Every error, on every route, answers as {code, message}.
+    // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).
     app.middleware = Middlewares()
     app.middleware.use(JSONErrorMiddleware())
+    if let resources = Bundle.module.resourceURL {
+        app.directory.viewsDirectory = resources.appendingPathComponent("Views").path + "/"
+        app.directory.publicDirectory = resources.appendingPathComponent("Public").path + "/"
+    }
+    app.views.use(.leaf)
+    // The templates live in the app's resource bundle, which SwiftPM puts under `.build/`: a hidden folder,
+    // so the default "visible files only" limit would refuse them. The sandbox still holds.
+    app.leaf.sources = LeafSources.singleSource(NIOLeafFiles(
+        fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
+        sandboxDirectory: app.directory.viewsDirectory, viewDirectory: app.directory.viewsDirectory))
+    app.leaf.cache.isEnabled = app.environment.isRelease
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(SweepCommand(), as: "sweep")
     app.asyncCommands.use(BenchCommand(), as: "bench")
+    app.asyncCommands.use(LoadSeedCommand(), as: "loadseed")
     app.asyncCommands.use(RulesCommand(), as: "rules")
 
     try routes(app)

@@ -7,6 +7,8 @@ import HotlineCore
 /// Every route of the app, in one readable place.
 func routes(_ app: Application) throws {
     app.get("healthz", use: HealthController.health)
+    // Liveness without touching the database; also the framework's ceiling in load tests.
+    app.get("livez") { _ in "ok" }
     app.get("openapi.yaml", use: OpenAPIController.document)
 
     let api = app.grouped("api", "v1").grouped(JSONErrorMiddleware(), SessionAuthenticator())
@@ -19,6 +21,25 @@ func routes(_ app: Application) throws {
     PhotosController.register(signedIn)
     NotificationsController.register(signedIn)
     DirectoryController.register(signedIn)
+
+    SitePages.register(app)
+    StaticAssets.register(app)
+}
+
+/// The stylesheet and script, read once at start and served from memory (no file lookups on other routes).
+enum StaticAssets {
+    static func register(_ app: Application) {
+        for (name, type) in [("app.css", "text/css; charset=utf-8"), ("app.js", "application/javascript; charset=utf-8")] {
+            let path = app.directory.publicDirectory + name
+            let body = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            app.get("static", .constant(name)) { _ in
+                var headers = HTTPHeaders()
+                headers.replaceOrAdd(name: .contentType, value: type)
+                headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
+                return Response(status: .ok, headers: headers, body: .init(string: body))
+            }
+        }
+    }
 }
 
 /// Liveness with the database: 200 when a query answers, 503 otherwise.

@@ -43,6 +43,10 @@ struct JSONErrorMiddleware: AsyncMiddleware {
             return try await next.respond(to: request)
         } catch {
             let (status, body) = Self.describe(error, logger: request.logger)
+            let path = request.url.path
+            if !path.hasPrefix("/api/") && path != "/healthz" && path != "/openapi.yaml" {
+                return Self.page(status: status, body: body)
+            }
             let response = Response(status: status)
             try response.content.encode(body, as: .json)
             if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
@@ -78,6 +82,20 @@ struct JSONErrorMiddleware: AsyncMiddleware {
             logger.error("unhandled: \(String(reflecting: error))")
             return (.internalServerError, ErrorBody(code: "internal", message: "服务器内部错误，请稍后重试。"))
         }
+    }
+
+    /// People using the web pages get a page, not JSON.
+    static func page(status: HTTPResponseStatus, body: ErrorBody) -> Response {
+        let message = body.message.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        let html = """
+        <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>出错了</title><link rel="stylesheet" href="/static/app.css"></head>
+        <body><main class="page"><div class="alert error" data-code="\(body.code)">\(message)</div>
+        <p><a href="javascript:history.back()">返回上一页</a> · <a href="/queue">我的待办</a></p></main></body></html>
+        """
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/html; charset=utf-8")
+        return Response(status: status, headers: headers, body: .init(string: html))
     }
 
     static func describe(_ error: DecodingError) -> String {

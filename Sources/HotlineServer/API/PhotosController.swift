@@ -49,19 +49,8 @@ enum PhotosController {
         guard actor.actsForLeadUnit(of: order) || order.assistingUnitIDs.contains(where: actor.scope.contains) else {
             throw DomainError.forbidden(action: "上传照片")
         }
-        let bytes = Array(input.file.data.readableBytesView)
-        guard bytes.count <= maxBytes else {
-            throw APIError(status: .payloadTooLarge, code: "payload_too_large", message: "照片不能超过10MB。")
-        }
-        guard let info = ImageInfo.read(bytes) else {
-            throw APIError(status: .unsupportedMediaType, code: "unsupported_image", message: "只能上传 JPEG、PNG 或 WebP 格式的照片。")
-        }
-        let id = UUID()
-        let record = PhotoRecord(id: id, orderId: order.id, uploadedBy: actor.userID, unitId: actor.unitID,
-                                 contentType: info.contentType, byteSize: bytes.count, width: info.width, height: info.height,
-                                 tag: input.tag, storageKey: "\(id.uuidString.lowercased()).\(info.format.rawValue)", createdAt: req.now)
-        try await req.application.photoStorage.put(record.storageKey, Data(bytes))
-        try await PhotoRepository(database: req.db).insert(record)
+        let record = try await PhotoIntake.store(req, bytes: Array(input.file.data.readableBytesView), order: order,
+                                                 tag: input.tag, actor: actor)
         return try await PhotoView(record).encodeResponse(status: .created, for: req)
     }
 

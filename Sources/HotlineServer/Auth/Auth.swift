@@ -20,6 +20,10 @@ enum SessionCookie {
 /// session's CSRF token on every state-changing request (header `X-CSRF-Token` or form field `_csrf`).
 struct SessionAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        // Signing in starts a new session whatever cookie the browser still holds.
+        if request.method == .POST && (request.url.path == "/login" || request.url.path == "/api/v1/auth/login") {
+            return try await next.respond(to: request)
+        }
         let now = request.application.hotline.clock.now()
         var token: String?
         var viaCookie = false
@@ -32,7 +36,12 @@ struct SessionAuthenticator: AsyncMiddleware {
         if let token, let session = try await SessionRepository(database: request.db).find(token: token, at: now),
            let user = try await UserModel.find(session.userID, on: request.db), user.active {
             if viaCookie && ![.GET, .HEAD, .OPTIONS].contains(request.method) {
-                let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
+                var sent = request.headers.first(name: "X-CSRF-Token")
+                if sent == nil {
+                    // Form posts carry the token in the body; collect it first (routes collect later, after middleware).
+                    _ = try await request.body.collect(max: 40 * 1024 * 1024).get()
+                    sent = try? request.content.get(String.self, at: "_csrf")
+                }
                 guard sent == session.csrfToken else {
                     throw APIError(status: .forbidden, code: "csrf_failed", message: "页面已过期，请刷新后重试。")
                 }

@@ -114,7 +114,8 @@ struct DemoOrderPlayer {
     mutating func playOne() async throws {
         let topicRoll = Double.random(in: 0..<1, using: &rng)
         let topic = topicRoll < 0.28 ? DemoTopics.all[0] : DemoTopics.all.randomElement(using: &rng)!
-        let placeIndex = Int.random(in: 0..<DemoTopics.places.count, using: &rng)
+        // 西园街道 (the seat's busiest sub-district) gets a third of the local orders, so its demo queue is full.
+        let placeIndex = chance(0.3) ? 0 : Int.random(in: 0..<DemoTopics.places.count, using: &rng)
         let leadCode = topic.handledBy == "local" ? DemoTopics.places[placeIndex].unit : topic.handledBy
         // More orders in recent weeks, as heating season started in mid-October.
         let age = pow(Double.random(in: 0..<1, using: &rng), 1.3) * 60 * 86_400

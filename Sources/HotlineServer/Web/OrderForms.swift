@@ -1,0 +1,202 @@
+import Foundation
+import Vapor
+import Fluent
+import HotlineCore
+import HotlineStore
+
+/// The order page's forms. A refusal re-renders the page with the engine's message and the input kept.
+enum OrderForms {
+    /// Reads a `datetime-local` value ("2026-03-12T10:00"), which people enter in Dalad Banner's time.
+    static func localDate(_ text: String?) -> Date? {
+        guard let text, !text.isEmpty else { return nil }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = WorkCalendar.zone
+        for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm"] {
+            f.dateFormat = format
+            if let d = f.date(from: text) { return d }
+        }
+        return nil
+    }
+
+    static func form(_ req: Request) -> [String: String] {
+        (try? req.content.decode([String: String].self)) ?? [:]
+    }
+
+    @Sendable static func act(_ req: Request) async throws -> Response {
+        let actor = try req.actor
+        let id = try OrdersController.orderID(req)
+        let name = req.parameters.get("action") ?? ""
+        let f = form(req)
+        let approve = f["decision"] == "approve"
+        let note = f["note"] ?? ""
+        do {
+            let action: OrderAction
+            switch name {
+            case "dispatch":
+                guard let lead = f["leadUnitId"].flatMap(UUID.init(uuidString:)) else { throw DomainError.reasonRequired(field: "主办单位") }
+                let assisting = (f["assistingUnitId"].flatMap(UUID.init(uuidString:))).map { [$0] } ?? []
+                action = .dispatch(lead: lead, assisting: assisting)
+            case "sub-assign":
+                guard let unit = f["unitId"].flatMap(UUID.init(uuidString:)) else { throw DomainError.reasonRequired(field: "下派单位") }
+                action = .assignSubUnit(unit)
+            case "sign": action = .sign
+            case "return": action = .requestReturn(reason: f["reason"] ?? "")
+            case "return-decision":
+                action = .decideReturn(approve: approve, note: note, redispatchTo: f["redispatchTo"].flatMap(UUID.init(uuidString:)), assisting: [])
+            case "progress": action = .postProgress(text: f["text"] ?? "")
+            case "extension":
+                guard let deadline = localDate(f["newDeadline"]) else { throw DomainError.reasonRequired(field: "申请的新时限") }
+                action = .requestExtension(reason: f["reason"] ?? "", newDeadline: deadline)
+            case "extension-decision": action = .decideExtension(approve: approve, note: note)
+            case "review": action = .review(approve: approve, note: note)
+            case "callback":
+                guard let satisfaction = f["satisfaction"].flatMap(Satisfaction.init(rawValue:)) else {
+                    throw DomainError.reasonRequired(field: "满意度")
+                }
+                action = .recordCallback(resolved: f["resolved"] != "no", satisfaction: satisfaction, note: note)
+            case "urge": action = .urge(note: note)
+            case "explanation": action = .requestExplanation(reason: f["reason"] ?? "")
+            case "explanation-decision": action = .decideExplanation(approve: approve, note: note)
+            case "merge":
+                let number = (f["leadNumber"] ?? "").trimmingCharacters(in: .whitespaces)
+                guard let lead = try await req.orderService.orders.find(number: number) else { throw DomainError.notFound(what: "主工单\(number)") }
+                try await req.orderService.merge(id, into: lead.id, by: actor, at: req.now)
+                return Web.redirect("/orders/\(id)", ok: "已并入主工单\(number)")
+            default:
+                throw DomainError.notFound(what: "操作")
+            }
+            let order = try await req.orderService.perform(action, on: id, by: actor, at: req.now)
+            return Web.redirect("/orders/\(order.id)", ok: "已\(action.label)")
+        } catch let error as DomainError {
+            return try await refused(req, id: id, actor: actor, error: error, form: f)
+        }
+    }
+
+    static func refused(_ req: Request, id: UUID, actor: Actor, error: DomainError, form: [String: String]) async throws -> Response {
+        guard let order = try await req.orderService.orders.find(id), actor.canSee(order) else { throw error }
+        let page = try await OrderPages.view(req, order, actor: actor, form: form)
+        return try await Web.render(req, "order", title: "工单 \(order.number)", active: "", error: error.message, status: error.status, page)
+    }
+
+    struct ReplyForm: Content {
+        var truthfulness: String?
+        var findings: String?
+        var process: String?
+        var result: String?
+        var contact: String?
+        var requesterAttitude: String?
+        var visitKind: String?
+        var visitedAt: String?
+        var visitedBy: String?
+        var photoWaiver: String?
+        var before: [File]?
+        var after: [File]?
+    }
+
+    /// The final reply with its photos taken on the phone: photos are stored first, then the reply is submitted.
+    @Sendable static func reply(_ req: Request) async throws -> Response {
+        let actor = try req.actor
+        let id = try OrdersController.orderID(req)
+        let input = try req.content.decode(ReplyForm.self)
+        let kept: [String: String] = [
+            "truthfulness": input.truthfulness ?? "", "findings": input.findings ?? "", "process": input.process ?? "",
+            "result": input.result ?? "", "contact": input.contact ?? "", "requesterAttitude": input.requesterAttitude ?? "",
+            "visitKind": input.visitKind ?? "", "visitedAt": input.visitedAt ?? "", "visitedBy": input.visitedBy ?? "",
+            "photoWaiver": input.photoWaiver ?? "",
+        ]
+        do {
+            guard let order = try await req.orderService.orders.find(id), actor.canSee(order) else { throw DomainError.notFound(what: "工单") }
+            guard actor.actsForLeadUnit(of: order), order.state == .handling else {
+                _ = try req.orderService.lifecycle.decide(.submitReply(Reply(truthfulness: .verified, findings: "", process: "", result: "",
+                    contact: "", requesterAttitude: "", visitKind: .handleOnSite, visitedAt: nil, visitedBy: "")), on: order, by: actor, at: req.now)
+                throw DomainError.forbidden(action: "回复")
+            }
+            func store(_ files: [File]?, tag: String) async throws -> [UUID] {
+                var ids: [UUID] = []
+                for file in (files ?? []) where file.data.readableBytes > 0 {
+                    ids.append(try await PhotoIntake.store(req, bytes: Array(file.data.readableBytesView), order: order, tag: tag, actor: actor).id)
+                }
+                return ids
+            }
+            let reply = Reply(
+                truthfulness: input.truthfulness.flatMap(Truthfulness.init(rawValue:)) ?? .verified,
+                findings: input.findings ?? "", process: input.process ?? "", result: input.result ?? "", contact: input.contact ?? "",
+                requesterAttitude: input.requesterAttitude ?? "", visitKind: input.visitKind.flatMap(VisitKind.init(rawValue:)) ?? .handleOnSite,
+                visitedAt: localDate(input.visitedAt), visitedBy: input.visitedBy ?? "",
+                beforePhotoIDs: try await store(input.before, tag: "before"), afterPhotoIDs: try await store(input.after, tag: "after"),
+                photoWaiver: input.photoWaiver)
+            try await req.orderService.perform(.submitReply(reply), on: id, by: actor, at: req.now)
+            return Web.redirect("/orders/\(id)", ok: "回复已提交，等待工作站审核")
+        } catch let error as DomainError {
+            return try await refused(req, id: id, actor: actor, error: error, form: kept)
+        } catch let error as APIError {
+            return try await refused(req, id: id, actor: actor, error: .invalidInput(field: "照片", reason: error.message), form: kept)
+        }
+    }
+
+    /// The dispatcher's form for an order taken by phone or received on paper.
+    @Sendable static func newForm(_ req: Request) async throws -> Response {
+        let actor = try req.actor
+        guard actor.has(.dispatcher) else { throw DomainError.forbidden(action: "登记工单") }
+        return try await Web.render(req, "new", title: "登记工单", active: "new", try await newPage(req, form: [:]))
+    }
+
+    struct NewPage: Encodable {
+        var form: [String: String]
+        var categories: [ListPage.Option]
+        var types: [ListPage.Option]
+        var urgencies: [ListPage.Option]
+        var lines: [ListPage.Option]
+    }
+
+    static func newPage(_ req: Request, form: [String: String]) async throws -> NewPage {
+        NewPage(
+            form: form,
+            categories: try await CategoryModel.query(on: req.db).sort(\.$sortOrder).all()
+                .map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["categoryId"] == $0.id!.uuidString) },
+            types: RequestType.allCases.map { .init(value: $0.rawValue, label: Text.requestType($0), selected: form["requestType"] == $0.rawValue) },
+            urgencies: Urgency.allCases.map { .init(value: $0.rawValue, label: Text.urgency($0), selected: form["urgency"] == $0.rawValue) },
+            lines: SpecialLine.allCases.map { .init(value: $0.rawValue, label: $0 == .none ? "无" : Text.line($0), selected: form["specialLine"] == $0.rawValue) })
+    }
+
+    @Sendable static func create(_ req: Request) async throws -> Response {
+        let actor = try req.actor
+        let f = form(req)
+        do {
+            let input = CreateOrderInput(
+                number: f["number"] ?? "", channel: .phone, requesterName: f["requesterName"] ?? "", requesterPhone: f["requesterPhone"] ?? "",
+                requestType: f["requestType"].flatMap(RequestType.init(rawValue:)) ?? .help,
+                categoryId: f["categoryId"].flatMap(UUID.init(uuidString:)), title: f["title"] ?? "", content: f["content"] ?? "",
+                address: f["address"] ?? "", urgency: f["urgency"].flatMap(Urgency.init(rawValue:)),
+                specialLine: f["specialLine"].flatMap(SpecialLine.init(rawValue:)))
+            let order = try await req.orderService.receive(try input.order(receivedAt: req.now), by: actor, at: req.now)
+            return Web.redirect("/orders/\(order.id)", ok: "工单已登记，请派单")
+        } catch let error as DomainError {
+            return try await Web.render(req, "new", title: "登记工单", active: "new", error: error.message, status: error.status,
+                                        try await newPage(req, form: f))
+        } catch let error as APIError {
+            return try await Web.render(req, "new", title: "登记工单", active: "new", error: error.message, status: error.status,
+                                        try await newPage(req, form: f))
+        }
+    }
+}
+
+/// Photo checks and storage shared by the API and the web forms.
+enum PhotoIntake {
+    static func store(_ req: Request, bytes: [UInt8], order: WorkOrder, tag: String, actor: Actor) async throws -> PhotoRecord {
+        guard bytes.count <= PhotosController.maxBytes else {
+            throw APIError(status: .payloadTooLarge, code: "payload_too_large", message: "照片不能超过10MB。")
+        }
+        guard let info = ImageInfo.read(bytes) else {
+            throw APIError(status: .unsupportedMediaType, code: "unsupported_image", message: "只能上传 JPEG、PNG 或 WebP 格式的照片。")
+        }
+        let id = UUID()
+        let record = PhotoRecord(id: id, orderId: order.id, uploadedBy: actor.userID, unitId: actor.unitID,
+                                 contentType: info.contentType, byteSize: bytes.count, width: info.width, height: info.height,
+                                 tag: tag, storageKey: "\(id.uuidString.lowercased()).\(info.format.rawValue)", createdAt: req.now)
+        try await req.application.photoStorage.put(record.storageKey, Data(bytes))
+        try await PhotoRepository(database: req.db).insert(record)
+        return record
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Vapor
+import Fluent
+import HotlineCore
+import HotlineStore
+
+/// Sign-in, the directory of units and contacts, and the admin pages.
+enum SitePages {
+    static func register(_ app: Application) {
+        let web = app.grouped(SessionAuthenticator())
+        web.get("login", use: loginForm)
+        web.post("login", use: login)
+        let signedIn = web.grouped(RequireWebSignIn())
+        signedIn.get { req in Response(status: .seeOther, headers: ["Location": "/queue"]) }
+        signedIn.post("logout", use: logout)
+        signedIn.get("queue", use: ListPages.queue)
+        signedIn.get("orders", use: ListPages.board)
+        signedIn.get("orders", "new", use: OrderForms.newForm)
+        signedIn.post("orders", "new", use: OrderForms.create)
+        signedIn.get("orders", ":orderID", use: OrderPages.show)
+        signedIn.get("orders", ":orderID", "print", use: OrderPages.printView)
+        signedIn.post("orders", ":orderID", "requester", use: OrderPages.reveal)
+        signedIn.on(.POST, "orders", ":orderID", "reply", body: .collect(maxSize: "40mb"), use: OrderForms.reply)
+        signedIn.post("orders", ":orderID", "do", ":action", use: OrderForms.act)
+        signedIn.get("photos", ":photoID", use: PhotosController.download)
+        signedIn.get("inbox", use: ListPages.inbox)
+        signedIn.post("inbox", "read-all", use: ListPages.readAll)
+        signedIn.get("units", use: units)
+        signedIn.get("units", ":unitID", use: unit)
+        signedIn.post("units", ":unitID", "contacts", use: changeContact)
+        signedIn.get("admin", use: admin)
+        signedIn.post("admin", "users", use: createUser)
+    }
+
+    struct LoginPage: Encodable { var username: String; var next: String }
+
+    @Sendable static func loginForm(_ req: Request) async throws -> Response {
+        let next = (try? req.query.get(String.self, at: "next")) ?? "/queue"
+        return try await Web.render(req, "login", title: "登录", active: "", LoginPage(username: "", next: safeNext(next)))
+    }
+
+    /// Only same-site paths, so the sign-in page cannot be used to send people elsewhere.
+    static func safeNext(_ next: String) -> String {
+        next.hasPrefix("/") && !next.hasPrefix("//") ? next : "/queue"
+    }
+
+    @Sendable static func login(_ req: Request) async throws -> Response {
+        let f = OrderForms.form(req)
+        let username = f["username"] ?? ""
+        let next = safeNext(f["next"] ?? "/queue")
+        do {
+            let (output, _) = try await AuthController.signIn(req, username: username, password: f["password"] ?? "", kind: "cookie")
+            let response = Response(status: .seeOther, headers: ["Location": next])
+            response.cookies[SessionCookie.name] = AuthController.sessionCookie(output.token, expires: output.expiresAt)
+            return response
+        } catch let error as APIError {
+            return try await Web.render(req, "login", title: "登录", active: "", error: error.message, status: error.status,
+                                        LoginPage(username: username, next: next))
+        }
+    }
+
+    @Sendable static func logout(_ req: Request) async throws -> Response {
+        try await SessionRepository(database: req.db).delete(token: try req.authUser.token)
+        let response = Response(status: .seeOther, headers: ["Location": "/login"])
+        response.cookies[SessionCookie.name] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: "/")
+        return response
+    }
+
+    struct UnitsPage: Encodable {
+        var groups: [Group]
+        struct Group: Encodable { var kind: String; var units: [Row] }
+        struct Row: Encodable { var id: String; var name: String; var phone: String; var leader: String; var handler: String }
+    }
+
+    @Sendable static func units(_ req: Request) async throws -> Response {
+        let all = try await DirectoryRepository(database: req.db).units()
+        let contacts = Dictionary(grouping: try await ContactModel.query(on: req.db).filter(\.$until == nil).all(), by: \.unitID)
+        let groups = UnitKind.allCases.compactMap { kind -> UnitsPage.Group? in
+            let rows = all.filter { $0.unitKind == kind }.map { u -> UnitsPage.Row in
+                let c = contacts[u.id!] ?? []
+                func person(_ p: ContactPosition) -> String {
+                    c.first { $0.position == p.rawValue }.map { "\($0.name) \($0.phone)" } ?? "未登记"
+                }
+                return .init(id: u.id!.uuidString, name: u.name, phone: u.phone ?? "", leader: person(.leader), handler: person(.handler))
+            }
+            return rows.isEmpty ? nil : .init(kind: Text.unitKind(kind), units: rows)
+        }
+        return try await Web.render(req, "units", title: "单位通讯录", active: "units", wide: true, UnitsPage(groups: groups))
+    }
+
+    struct UnitPage: Encodable {
+        var id: String
+        var name: String
+        var kind: String
+        var phone: String
+        var history: [Contact]
+        var canChange: Bool
+        var form: [String: String]
+        struct Contact: Encodable { var position: String; var name: String; var phone: String; var since: String; var until: String?; var note: String }
+    }
+
+    static func unitPage(_ req: Request, id: UUID, form: [String: String]) async throws -> UnitPage {
+        let repo = DirectoryRepository(database: req.db)
+        guard let unit = try await repo.unit(id) else { throw DomainError.notFound(what: "单位") }
+        let actor = try req.actor
+        return UnitPage(
+            id: id.uuidString, name: unit.name, kind: unit.unitKind.map(Text.unitKind) ?? unit.kind, phone: unit.phone ?? "",
+            history: try await repo.contactHistory(of: id).map {
+                .init(position: $0.position == "leader" ? "分管领导" : "工单受理员", name: $0.name, phone: $0.phone,
+                      since: Text.time($0.since), until: $0.until.map(Text.time), note: $0.note)
+            },
+            canChange: actor.has(.admin) || (actor.has(.unitLeader) && actor.scope.contains(id)), form: form)
+    }
+
+    @Sendable static func unit(_ req: Request) async throws -> Response {
+        guard let id = req.parameters.get("unitID", as: UUID.self) else { throw DomainError.notFound(what: "单位") }
+        let page = try await unitPage(req, id: id, form: [:])
+        return try await Web.render(req, "unit", title: page.name, active: "units", page)
+    }
+
+    @Sendable static func changeContact(_ req: Request) async throws -> Response {
+        guard let id = req.parameters.get("unitID", as: UUID.self) else { throw DomainError.notFound(what: "单位") }
+        let f = OrderForms.form(req)
+        do {
+            try await req.orderService.changeContact(
+                unitID: id, position: f["position"] == "leader" ? .leader : .handler, userID: nil, name: f["name"] ?? "",
+                phone: f["phone"] ?? "", handoverNote: f["handoverNote"] ?? "", by: try req.actor, at: req.now)
+            return Web.redirect("/units/\(id)", ok: "联系人已变更，已通知工作站")
+        } catch let error as DomainError {
+            let page = try await unitPage(req, id: id, form: f)
+            return try await Web.render(req, "unit", title: page.name, active: "units", error: error.message, status: error.status, page)
+        }
+    }
+
+    struct AdminPage: Encodable {
+        var users: [User]
+        var rules: [OrderPageView.Field]
+        var holidays: String
+        var makeUp: String
+        var roles: [ListPage.Option]
+        var units: [ListPage.Option]
+        var form: [String: String]
+        struct User: Encodable { var username: String; var name: String; var roles: String; var unit: String; var active: Bool }
+    }
+
+    static func adminPage(_ req: Request, form: [String: String]) async throws -> AdminPage {
+        guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "系统管理") }
+        let units = try await UnitNames.load(req.db)
+        let lifecycle = req.application.hotline.lifecycle
+        let r = lifecycle.rules
+        func h(_ t: TimeInterval) -> String { "\(Int(t / 3600))小时" }
+        return AdminPage(
+            users: try await UserModel.query(on: req.db).sort(\.$username).all().map {
+                .init(username: $0.username, name: $0.displayName, roles: $0.roles.map(Text.role).sorted().joined(separator: "、"),
+                      unit: units[$0.unitID] ?? "", active: $0.active)
+            },
+            rules: [
+                .init(label: "签收时限", value: h(r.signWindow)), .init(label: "退单时限", value: h(r.returnWindow)),
+                .init(label: "提前上传", value: h(r.uploadLead)), .init(label: "延期提前申请", value: h(r.extensionLead)),
+                .init(label: "特急反馈", value: "\(Int(r.criticalReplyHours))小时"), .init(label: "紧急反馈", value: "\(Int(r.urgentReplyHours))小时"),
+                .init(label: "一般反馈", value: "\(r.normalReplyWorkingDays)个工作日"), .init(label: "疑难复杂", value: "\(r.complexReplyWorkingDays)个工作日"),
+                .init(label: "提醒", value: r.reminderLeads.map(h).joined(separator: "、") + "前"),
+            ],
+            holidays: lifecycle.calendar.holidays.sorted().joined(separator: " "),
+            makeUp: lifecycle.calendar.makeUpWorkdays.sorted().joined(separator: " "),
+            roles: Role.allCases.map { .init(value: $0.rawValue, label: Text.role($0), selected: form["role"] == $0.rawValue) },
+            units: try await DirectoryRepository(database: req.db).units().map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["unitId"] == $0.id!.uuidString) },
+            form: form)
+    }
+
+    @Sendable static func admin(_ req: Request) async throws -> Response {
+        try await Web.render(req, "admin", title: "系统管理", active: "admin", wide: true, try await adminPage(req, form: [:]))
+    }
+
+    @Sendable static func createUser(_ req: Request) async throws -> Response {
+        let f = OrderForms.form(req)
+        guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "系统管理") }
+        do {
+            guard let role = f["role"].flatMap(Role.init(rawValue:)) else { throw APIError.invalid("角色", "请选择") }
+            let username = (f["username"] ?? "").trimmingCharacters(in: .whitespaces)
+            guard username.range(of: #"^[A-Za-z0-9._-]{3,40}$"#, options: .regularExpression) != nil else {
+                throw APIError.invalid("用户名", "3到40位字母、数字、点、下划线或短横线")
+            }
+            guard !(f["displayName"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError.invalid("姓名", "不能为空") }
+            try AuthController.validateNewPassword(f["password"] ?? "")
+            let unitID = f["unitId"].flatMap(UUID.init(uuidString:))
+            if !role.isWorkstationWide && unitID == nil { throw APIError.invalid("所属单位", "单位角色须指定所属单位") }
+            if try await DirectoryRepository(database: req.db).user(username: username) != nil { throw APIError.invalid("用户名", "已存在") }
+            let user = UserModel(username: username, displayName: f["displayName"]!, phone: f["phone"], roles: [role], unitID: unitID,
+                                 passwordHash: try await req.password.async.hash(f["password"]!), createdAt: req.now)
+            user.mustChangePassword = true
+            try await user.create(on: req.db)
+            return Web.redirect("/admin", ok: "已创建用户 \(username)")
+        } catch let error as APIError {
+            return try await Web.render(req, "admin", title: "系统管理", active: "admin", error: error.message, wide: true,
+                                        status: error.status, try await adminPage(req, form: f))
+        }
+    }
+}
