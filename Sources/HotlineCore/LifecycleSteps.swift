@@ -143,30 +143,45 @@ extension Lifecycle {
     /// Two levels: the workstation's reviewer, then the city platform. Only the second approval moves the deadline.
     func decideExtension(_ step: inout Step, approve: Bool, note: String, action: OrderAction) throws(DomainError) {
         let order = step.order
-        guard var request = order.pendingExtension else { throw .nothingPending(kind: "延期") }
+        try decideTwoLevel(&step, \.pendingExtension, kind: "延期", approve: approve, note: note, action: action,
+                           approved: .extensionApproved, rejected: .extensionRejected) { step, request in
+            let newDeadline = request.newDeadline ?? order.replyDeadline!
+            step.order.replyDeadline = newDeadline
+            step.record(.extensionApproved, ["stage": ApprovalStage.city.rawValue, "replyDeadline": iso(newDeadline)], note: note)
+            if let lead = order.leadUnitID {
+                step.notify(.unitHandlers(lead), "extension_approved", "工单\(order.number)延期已批准，新时限\(Text.time(newDeadline))。")
+            }
+        }
+    }
+
+    /// The approval shared by extensions and explained closures: the workstation's reviewer first, then the city
+    /// platform, two different people, neither of them the requester. `finish` runs on the city's approval.
+    func decideTwoLevel(_ step: inout Step, _ pending: WritableKeyPath<WorkOrder, PendingRequest?>, kind: String,
+                        approve: Bool, note: String, action: OrderAction, approved: EventKind, rejected: EventKind,
+                        finish: (inout Step, PendingRequest) -> Void) throws(DomainError) {
+        let order = step.order
+        guard var request = order[keyPath: pending] else { throw .nothingPending(kind: kind) }
         try require(step.actor!, request.stage == .workstation ? [.reviewer] : [.cityReviewer], action)
         try requireOtherApprover(step.actor!, request)
-        let lead = order.leadUnitID
         guard approve else {
             try requireText(note, field: "驳回理由")
-            step.order.pendingExtension = nil
-            step.record(.extensionRejected, ["stage": request.stage.rawValue], note: note)
-            if let lead { step.notify(.unitHandlers(lead), "extension_rejected", "工单\(order.number)延期申请未通过：\(note)") }
+            step.order[keyPath: pending] = nil
+            step.record(rejected, ["stage": request.stage.rawValue], note: note)
+            if let lead = order.leadUnitID {
+                step.notify(.unitHandlers(lead), "\(rejected.rawValue)", "工单\(order.number)\(kind)申请未通过：\(note)")
+            }
             return
         }
         switch request.stage {
         case .workstation:
             request.stage = .city
             request.firstApprovedBy = step.actor!.userID
-            step.order.pendingExtension = request
-            step.record(.extensionApproved, ["stage": ApprovalStage.workstation.rawValue], note: note)
-            step.notify(.city, "extension_forwarded", "工单\(order.number)延期申请已经工作站初审，请市平台复审。")
+            step.order[keyPath: pending] = request
+            step.record(approved, ["stage": ApprovalStage.workstation.rawValue], note: note)
+            step.notify(.city, "\(approved.rawValue)_forwarded", "工单\(order.number)\(kind)申请已经工作站初审，请市平台复审。")
         case .city:
-            let newDeadline = request.newDeadline ?? order.replyDeadline!
-            step.order.replyDeadline = newDeadline
-            step.order.pendingExtension = nil
-            step.record(.extensionApproved, ["stage": ApprovalStage.city.rawValue, "replyDeadline": iso(newDeadline)], note: note)
-            if let lead { step.notify(.unitHandlers(lead), "extension_approved", "工单\(order.number)延期已批准，新时限\(Text.time(newDeadline))。") }
+            step.order[keyPath: pending] = nil
+            finish(&step, request)
         }
     }
 
@@ -238,25 +253,8 @@ extension Lifecycle {
 
     /// Difficult orders (notice §6.3): the workstation reviews the explanation, then the city may close it as explained.
     func decideExplanation(_ step: inout Step, approve: Bool, note: String, action: OrderAction) throws(DomainError) {
-        let order = step.order
-        guard var request = order.pendingExplanation else { throw .nothingPending(kind: "解释说明办结") }
-        try require(step.actor!, request.stage == .workstation ? [.reviewer] : [.cityReviewer], action)
-        try requireOtherApprover(step.actor!, request)
-        guard approve else {
-            try requireText(note, field: "驳回理由")
-            step.order.pendingExplanation = nil
-            step.record(.explanationRejected, ["stage": request.stage.rawValue], note: note)
-            return
-        }
-        switch request.stage {
-        case .workstation:
-            request.stage = .city
-            request.firstApprovedBy = step.actor!.userID
-            step.order.pendingExplanation = request
-            step.record(.explanationApproved, ["stage": ApprovalStage.workstation.rawValue], note: note)
-            step.notify(.city, "explanation_forwarded", "工单\(order.number)申请解释说明办结，已经工作站审核，请市平台确认。")
-        case .city:
-            step.order.pendingExplanation = nil
+        try decideTwoLevel(&step, \.pendingExplanation, kind: "解释说明办结", approve: approve, note: note, action: action,
+                           approved: .explanationApproved, rejected: .explanationRejected) { step, _ in
             step.order.state = .closed
             step.order.closedAt = step.now
             step.order.closedAsExplained = true

@@ -157,25 +157,31 @@ enum DirectoryController {
 
     @Sendable static func createUser(_ req: Request) async throws -> Response {
         try requireAdmin(req)
-        let input = try req.content.decode(CreateUserInput.self)
+        let user = try await createUser(req, try req.content.decode(CreateUserInput.self))
+        return try await UserView(user, on: req.db).encodeResponse(status: .created, for: req)
+    }
+
+    /// Creates a person after checking every field; the API and the admin page share it.
+    static func createUser(_ req: Request, _ input: CreateUserInput) async throws -> UserModel {
         let username = input.username.trimmingCharacters(in: .whitespaces)
         guard username.range(of: #"^[A-Za-z0-9._-]{3,40}$"#, options: .regularExpression) != nil else {
             throw APIError.invalid("用户名", "3到40位字母、数字、点、下划线或短横线")
         }
-        guard !input.displayName.trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError.invalid("姓名", "不能为空") }
+        let name = input.displayName.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { throw APIError.invalid("姓名", "不能为空") }
         guard !input.roles.isEmpty else { throw APIError.invalid("角色", "至少选择一个") }
         if Set(input.roles).contains(where: { !$0.isWorkstationWide }) && input.unitId == nil {
             throw APIError.invalid("所属单位", "单位角色须指定所属单位")
         }
         if let unit = input.unitId, try await UnitModel.find(unit, on: req.db) == nil { throw APIError.invalid("所属单位", "不存在") }
-        if let phone = input.phone, !PhoneNumber.isPlausible(phone) { throw APIError.invalid("电话", "不是有效的电话号码") }
+        if let phone = input.phone, !phone.isEmpty, !PhoneNumber.isPlausible(phone) { throw APIError.invalid("电话", "不是有效的电话号码") }
         try AuthController.validateNewPassword(input.password)
         if try await DirectoryRepository(database: req.db).user(username: username) != nil { throw APIError.invalid("用户名", "已存在") }
-        let user = UserModel(username: username, displayName: input.displayName, phone: input.phone, roles: Set(input.roles),
+        let user = UserModel(username: username, displayName: name, phone: input.phone, roles: Set(input.roles),
                              unitID: input.unitId, passwordHash: try await req.password.async.hash(input.password), createdAt: req.now)
         user.mustChangePassword = true
         try await user.create(on: req.db)
-        return try await UserView(user, on: req.db).encodeResponse(status: .created, for: req)
+        return user
     }
 
     struct ActiveInput: Content { var active: Bool }

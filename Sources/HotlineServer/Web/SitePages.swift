@@ -177,19 +177,10 @@ enum SitePages {
         guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "系统管理") }
         do {
             guard let role = f["role"].flatMap(Role.init(rawValue:)) else { throw APIError.invalid("角色", "请选择") }
-            let username = (f["username"] ?? "").trimmingCharacters(in: .whitespaces)
-            guard username.range(of: #"^[A-Za-z0-9._-]{3,40}$"#, options: .regularExpression) != nil else {
-                throw APIError.invalid("用户名", "3到40位字母、数字、点、下划线或短横线")
-            }
-            guard !(f["displayName"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError.invalid("姓名", "不能为空") }
-            try AuthController.validateNewPassword(f["password"] ?? "")
-            let unitID = f["unitId"].flatMap(UUID.init(uuidString:))
-            if !role.isWorkstationWide && unitID == nil { throw APIError.invalid("所属单位", "单位角色须指定所属单位") }
-            if try await DirectoryRepository(database: req.db).user(username: username) != nil { throw APIError.invalid("用户名", "已存在") }
-            let user = UserModel(username: username, displayName: f["displayName"]!, phone: f["phone"], roles: [role], unitID: unitID,
-                                 passwordHash: try await req.password.async.hash(f["password"]!), createdAt: req.now)
-            user.mustChangePassword = true
-            try await user.create(on: req.db)
+            let input = DirectoryController.CreateUserInput(
+                username: f["username"] ?? "", displayName: f["displayName"] ?? "", phone: f["phone"], roles: [role],
+                unitId: f["unitId"].flatMap(UUID.init(uuidString:)), password: f["password"] ?? "")
+            let username = try await DirectoryController.createUser(req, input).username
             return Web.redirect("/admin", ok: "已创建用户 \(username)")
         } catch let error as APIError {
             return try await Web.render(req, "admin", title: "系统管理", active: "admin", error: error.message, wide: true,

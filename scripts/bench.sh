@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Engine benchmark (release build): load N orders with their events, one sweep, one unit's queue p50/p99,
+# on SQLite and on PostgreSQL. Usage: scripts/bench.sh [orders] ; not part of CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+orders=${1:-100000}
+swift build -c release --scratch-path .build-release --product hotline >/dev/null
+bin=.build-release/release/hotline
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo "== SQLite"
+DATABASE_URL="sqlite://$work/bench.sqlite" HOTLINE_SWEEP_INTERVAL=0 "$bin" bench --orders "$orders" --log warning
+echo "== PostgreSQL"
+bash scripts/postgres.sh >/dev/null
+su postgres -c "psql -qc 'drop database if exists hotline_bench' -c 'create database hotline_bench owner hotline'" >/dev/null
+DATABASE_URL=postgres://hotline:hotline@127.0.0.1:5432/hotline_bench HOTLINE_SWEEP_INTERVAL=0 "$bin" bench --orders "$orders" --log warning
