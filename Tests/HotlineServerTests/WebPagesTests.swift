@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+import HotlineCore
+import HotlineStore
+import HotlineServer
+import HotlineTesting
+
+@Suite("网页")
+struct WebPagesTests {
+    /// Signs in through the login form and returns the cookie and the page's CSRF token.
+    static func signIn(_ api: APITester, _ username: String) async throws -> (HTTPHeaders, String) {
+        var headers = HTTPHeaders()
+        headers.contentType = .urlEncodedForm
+        let res = try await api.app.testing().sendRequest(.POST, "/login", headers: headers,
+            body: ByteBuffer(string: "username=\(username)&password=\(APITester.password)&next=%2Fqueue"))
+        #expect(res.status == .seeOther)
+        #expect(res.headers.first(name: .location) == "/queue")
+        let cookie = try #require(res.headers.setCookie?[SessionCookieName.value]?.string)
+        var signedIn = HTTPHeaders()
+        signedIn.cookie = HTTPCookies(dictionaryLiteral: (SessionCookieName.value, HTTPCookies.Value(string: cookie)))
+        let queue = try await api.app.testing().sendRequest(.GET, "/queue", headers: signedIn)
+        let html = queue.body.string
+        let marker = "name=\"_csrf\" value=\""
+        let start = try #require(html.range(of: marker))
+        let csrf = String(html[start.upperBound...].prefix { $0 != "\"" })
+        return (signedIn, csrf)
+    }
+
+    static func form(_ headers: HTTPHeaders) -> HTTPHeaders {
+        var h = headers
+        h.contentType = .urlEncodedForm
+        return h
+    }
+
+    @Test(arguments: Engine.all)
+    func pagesNeedSignInAndTheQueueShowsTheUnitsOrders(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            let anonymous = try await api.app.testing().sendRequest(.GET, "/queue")
+            #expect(anonymous.status == .seeOther)
+            #expect(anonymous.headers.first(name: .location)?.hasPrefix("/login") == true)
+            let login = try await api.app.testing().sendRequest(.GET, "/login")
+            #expect(login.status == .ok)
+            #expect(login.body.string.contains("请登录"))
+            try await b.dispatched("W-1", line: .mayor)
+            let (headers, _) = try await Self.signIn(api, "handler.a")
+            let queue = try await api.app.testing().sendRequest(.GET, "/queue", headers: headers)
+            #expect(queue.body.string.contains("W-1"))
+            #expect(queue.body.string.contains("市长专线"))
+            #expect(queue.body.string.contains("data-deadline="))
+            let (other, _) = try await Self.signIn(api, "handler.b")
+            #expect(try await api.app.testing().sendRequest(.GET, "/queue", headers: other).body.string.contains("W-1") == false)
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func aRefusedFormKeepsTheInputAndShowsTheEnginesReason(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            let order = try await b.dispatched("W-2")
+            let (headers, csrf) = try await Self.signIn(api, "handler.a")
+            let refused = try await api.app.testing().sendRequest(.POST, "/orders/\(order.id)/do/return", headers: Self.form(headers),
+                body: ByteBuffer(string: "_csrf=\(csrf)&reason=%E4%B8%8D%E5%B1%9E%E4%BA%8E%E6%88%91%E5%8D%95%E4%BD%8D%E8%81%8C%E8%B4%A3"))
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("退单原因过于笼统"))
+            #expect(refused.body.string.contains(">不属于我单位职责</textarea>"))
+            #expect(try await b.service.orders.find(order.id) == order)
+            let noToken = try await api.app.testing().sendRequest(.POST, "/orders/\(order.id)/do/sign", headers: Self.form(headers),
+                                                                   body: ByteBuffer(string: "x=1"))
+            #expect(noToken.status == .forbidden)
+            let signed = try await api.app.testing().sendRequest(.POST, "/orders/\(order.id)/do/sign", headers: Self.form(headers),
+                                                                  body: ByteBuffer(string: "_csrf=\(csrf)"))
+            #expect(signed.status == .seeOther)
+            #expect(try await b.service.orders.find(order.id)?.state == .handling)
+            let page = try await api.app.testing().sendRequest(.GET, "/orders/\(order.id)", headers: headers)
+            #expect(page.body.string.contains("办理中"))
+            #expect(page.body.string.contains("reply-form"))
+            #expect(page.body.string.contains("138****2345"))
+            #expect(page.body.string.contains("13847712345") == false)
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func theReturnFormExplainsTheTwentyHourRuleOnceItHasPassed(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            let order = try await b.dispatched("W-3")
+            api.clock.set(MiniBanner.t0 + 21 * 3600)
+            let (headers, _) = try await Self.signIn(api, "handler.a")
+            let page = try await api.app.testing().sendRequest(.GET, "/orders/\(order.id)", headers: headers)
+            let html = page.body.string
+            let start = try #require(html.range(of: "id=\"return-form\""))
+            let form = html[start.upperBound...].prefix { $0 != "<" || true }.components(separatedBy: "</form>").first ?? ""
+            #expect(form.contains("退单须在派单后20小时内申请"))
+            #expect(form.contains("name=\"reason\"") == false, "the closed form offers no reason box")
+        }
+    }
+}
