@@ -5,9 +5,14 @@ import HotlineCore
 /// The inbox: notices addressed to an audience (a unit's handlers, its leader, the workstation, the city).
 public enum NoticeRepository {
     static func insert(_ notices: [Notice], orderID: UUID?, at: Date, on sql: any SQLDatabase) async throws {
+        try await insert(notices.map { (orderID, $0) }, at: at, on: sql)
+    }
+
+    /// Many notices in one statement (the sweep records hundreds at once).
+    static func insert(_ notices: [(UUID?, Notice)], at: Date, on sql: any SQLDatabase) async throws {
         guard !notices.isEmpty else { return }
         let insert = sql.insert(into: "notifications").columns("id", "audience", "order_id", "kind", "message", "created_at")
-        for n in notices {
+        for (orderID, n) in notices {
             insert.values(SQLBind(UUID()), SQLBind(n.audience.key), SQLBind(orderID), SQLBind(n.kind),
                           SQLBind(n.message), SQLBind(at))
         }

@@ -41,7 +41,7 @@ extension OrderRepository {
     func apply(_ f: OrderFilter, now: Date, to query: SQLSelectBuilder) -> SQLSelectBuilder {
         var q = query
         if !f.states.isEmpty { q = q.where("state", .in, f.states.map(\.rawValue)) }
-        if let scope = f.scope { q = q.where { $0.where("lead_unit_id", .in, scope).orWhere("sub_unit_id", .in, scope) } }
+        if let scope = f.scope { q = q.where { $0.where("queue_unit_id", .in, scope).orWhere("lead_unit_id", .in, scope) } }
         if let unit = f.leadUnit { q = q.where("lead_unit_id", .equal, unit) }
         if let category = f.category { q = q.where("category_id", .equal, category) }
         if let urgency = f.urgency { q = q.where("urgency", .equal, urgency.rawValue) }

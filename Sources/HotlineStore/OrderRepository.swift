@@ -53,7 +53,7 @@ public struct OrderRepository: Sendable {
         guard !units.isEmpty else { return [] }
         let open = [OrderState.dispatched, .returnRequested, .handling, .replied].map(\.rawValue)
         return try await sql.select().column("*").from("orders")
-            .where { $0.where("lead_unit_id", .in, units).orWhere("sub_unit_id", .in, units) }
+            .where("queue_unit_id", .in, units)
             .where("state", .in, open)
             .orderBy("queue_band").orderBy("next_deadline").orderBy("number")
             .limit(limit).offset(offset)

@@ -55,6 +55,7 @@ struct OrderRow: Codable, Sendable {
     var nextDeadline: Date?
     var watchAt: Date?
     var approvalStage: String?
+    var queueUnitId: UUID?
 
     init(_ o: WorkOrder, rules: TimeRules) {
         id = o.id; number = o.number; channel = o.channel.rawValue
@@ -82,6 +83,7 @@ struct OrderRow: Codable, Sendable {
         nextDeadline = QueueOrder.nextDeadline(o)
         watchAt = ReminderPlanner(rules: rules).watchAt(o)
         approvalStage = (o.pendingExtension ?? o.pendingExplanation)?.stage.rawValue
+        queueUnitId = o.subUnitID ?? o.leadUnitID
     }
 
     func order() throws -> WorkOrder {
@@ -116,20 +118,29 @@ struct OrderRow: Codable, Sendable {
     }
 }
 
-/// JSON text columns: stable key order, ISO 8601 dates.
+/// JSON text columns: stable key order, ISO 8601 dates. One configured coder each, made once: building a
+/// coder per value was the largest cost of bulk loads.
 enum JSON {
-    static func encode<T: Encodable>(_ value: T) -> String {
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    static func encode<T: Encodable>(_ value: T) -> String {
         // Encoding our own value types cannot fail.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+        String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(T.self, from: Data(text.utf8))
+        try decoder.decode(T.self, from: Data(text.utf8))
     }
 }
 

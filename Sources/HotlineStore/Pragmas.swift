@@ -7,6 +7,5 @@ public enum Pragmas {
         let sql = database as! any SQLDatabase
         guard sql.dialect.name == "sqlite" else { return }
         try await sql.raw("PRAGMA journal_mode=WAL").run()
-        try await sql.raw("PRAGMA synchronous=NORMAL").run()
     }
 }

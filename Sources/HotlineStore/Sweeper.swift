@@ -62,10 +62,10 @@ public struct Sweeper: Sendable {
                 }
                 let landed = try await insert.ignoringConflicts(with: ["dedupe_key"]).returning("dedupe_key").all()
                 let keys = Set(try landed.map { try $0.decode(column: "dedupe_key", as: String.self) })
-                for r in chunk where keys.contains(r.key) {
-                    let notices = r.audiences.map { Notice(audience: $0, kind: r.kind.rawValue, message: r.message) }
-                    try await NoticeRepository.insert(notices, orderID: r.orderID, at: now, on: sql)
+                let notices = chunk.filter { keys.contains($0.key) }.flatMap { r in
+                    r.audiences.map { (r.orderID, Notice(audience: $0, kind: r.kind.rawValue, message: r.message)) }
                 }
+                try await NoticeRepository.insert(notices, at: now, on: sql)
                 recorded += keys.count
             }
             return recorded

@@ -7,5 +7,6 @@ public enum HotlineMigrations {
         M002_CreateOrders(),
         M003_CreateNotices(),
         M004_CreateAccess(),
+        M005_QueueUnit(),
     ]
 }
