@@ -56,3 +56,15 @@ extension NoticeRepository {
         }
     }
 }
+
+extension NoticeRepository {
+    /// How many notices addressed to these audiences this person has not read (all of them, not a page).
+    public static func unreadCount(audiences: [Audience], userID: UUID, on sql: any SQLDatabase) async throws -> Int {
+        guard !audiences.isEmpty else { return 0 }
+        return try await sql.raw("""
+            SELECT COUNT(*) AS n FROM notifications n
+            WHERE n.audience IN (\(binds: audiences.map(\.key)))
+            AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = \(bind: userID))
+            """).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+}

@@ -12,7 +12,7 @@ extension OrderRepository {
             let sql = db as! any SQLDatabase
             let rows = batch.map { OrderRow($0.order, rules: rules) }
             try await sql.insert(into: "orders")
-                .models(rows, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+                .models(rows, nilEncodingStrategy: .asNil).run()
             // Both engines cap bound parameters per statement (SQLite at 32,766): insert events in chunks.
             let events = batch.flatMap { item in item.events.enumerated().map { (item.order.id, $0.offset + 1, $0.element) } }
             for start in stride(from: 0, to: events.count, by: 2_000) {

@@ -35,7 +35,7 @@ extension OrderRepository {
         let total = try await apply(filter, now: now, to: sql.select()
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("orders"))
             .first()?.decode(column: "n", as: Int.self) ?? 0
-        return (try rows.map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }, total)
+        return (try rows.map { try $0.decode(model: OrderRow.self).order() }, total)
     }
 
     func apply(_ f: OrderFilter, now: Date, to query: SQLSelectBuilder) -> SQLSelectBuilder {
@@ -88,6 +88,6 @@ extension OrderRepository {
             }
             .orderBy("queue_band").orderBy("next_deadline").orderBy("received_at")
             .limit(limit).offset(offset).all()
-            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+            .map { try $0.decode(model: OrderRow.self).order() }
     }
 }

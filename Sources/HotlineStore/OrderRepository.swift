@@ -20,12 +20,12 @@ public struct OrderRepository: Sendable {
 
     public func find(_ id: UUID) async throws -> WorkOrder? {
         try await sql.select().column("*").from("orders").where("id", .equal, id).first()
-            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+            .map { try $0.decode(model: OrderRow.self).order() }
     }
 
     public func find(number: String) async throws -> WorkOrder? {
         try await sql.select().column("*").from("orders").where("number", .equal, number).first()
-            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+            .map { try $0.decode(model: OrderRow.self).order() }
     }
 
     public func events(of orderID: UUID) async throws -> [OrderEvent] {
@@ -45,7 +45,7 @@ public struct OrderRepository: Sendable {
     /// Orders merged under a lead.
     public func mergedChildren(of leadID: UUID) async throws -> [WorkOrder] {
         try await sql.select().column("*").from("orders").where("merged_into", .equal, leadID).all()
-            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+            .map { try $0.decode(model: OrderRow.self).order() }
     }
 
     /// A unit's working queue in queue order: open orders its scope leads (or was handed down), first `limit`.
@@ -58,7 +58,7 @@ public struct OrderRepository: Sendable {
             .orderBy("queue_band").orderBy("next_deadline").orderBy("number")
             .limit(limit).offset(offset)
             .all()
-            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+            .map { try $0.decode(model: OrderRow.self).order() }
     }
 
     /// Orders in given states, newest first (the workstation's boards).
@@ -67,7 +67,7 @@ public struct OrderRepository: Sendable {
             .where("state", .in, states.map(\.rawValue))
             .orderBy("queue_band").orderBy("next_deadline").orderBy("received_at", .descending)
             .limit(limit).all()
-            .map { try $0.decode(model: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase).order() }
+            .map { try $0.decode(model: OrderRow.self).order() }
     }
 
     public func count(state: OrderState? = nil) async throws -> Int {
@@ -84,7 +84,7 @@ public struct OrderRepository: Sendable {
         try await database.transaction { db in
             let sql = db as! any SQLDatabase
             try await sql.insert(into: "orders")
-                .model(row, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+                .model(row, nilEncodingStrategy: .asNil).run()
             try await Self.appendEvents([event], to: order.id, on: sql)
         }
     }
@@ -99,7 +99,7 @@ public struct OrderRepository: Sendable {
                 var row = OrderRow(decision.order, rules: rules)
                 row.version = decision.order.version
                 let updated = try await sql.update("orders")
-                    .set(model: row, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+                    .set(model: row, nilEncodingStrategy: .asNil)
                     .where("id", .equal, decision.order.id)
                     .where("version", .equal, decision.order.version - 1)
                     .returning("id")

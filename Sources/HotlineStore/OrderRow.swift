@@ -2,7 +2,7 @@ import Foundation
 import HotlineCore
 
 /// One row of `orders`: the domain's `WorkOrder` flattened into columns, nested values as JSON text.
-/// Property names map to columns by snake case (`leadUnitId` ↔ `lead_unit_id`).
+/// Property names map to columns by snake case (`leadUnitId` ↔ `lead_unit_id`), spelled out in `CodingKeys`.
 struct OrderRow: Codable, Sendable {
     var id: UUID
     var number: String
@@ -56,6 +56,63 @@ struct OrderRow: Codable, Sendable {
     var watchAt: Date?
     var approvalStage: String?
     var queueUnitId: UUID?
+
+
+    /// Column names spelled out: converting key case per column per row was the main cost of reading lists.
+    enum CodingKeys: String, CodingKey {
+        case id
+        case number
+        case channel
+        case requesterName = "requester_name"
+        case requesterPhone = "requester_phone"
+        case requestType = "request_type"
+        case categoryId = "category_id"
+        case title
+        case content
+        case address
+        case latitude
+        case longitude
+        case urgency
+        case specialLine = "special_line"
+        case isComplex = "is_complex"
+        case state
+        case receivedAt = "received_at"
+        case upstreamReplyDeadline = "upstream_reply_deadline"
+        case leadUnitId = "lead_unit_id"
+        case assistingUnitIds = "assisting_unit_ids"
+        case subUnitId = "sub_unit_id"
+        case unitHistory = "unit_history"
+        case dispatchedAt = "dispatched_at"
+        case signDeadline = "sign_deadline"
+        case replyDeadline = "reply_deadline"
+        case signedAt = "signed_at"
+        case signedBy = "signed_by"
+        case respondedAt = "responded_at"
+        case respondedInTime = "responded_in_time"
+        case pendingReturn = "pending_return"
+        case pendingExtension = "pending_extension"
+        case pendingExplanation = "pending_explanation"
+        case reply
+        case repliedAt = "replied_at"
+        case replyLate = "reply_late"
+        case callbackSatisfaction = "callback_satisfaction"
+        case callbackResolved = "callback_resolved"
+        case closedAt = "closed_at"
+        case closedAsExplained = "closed_as_explained"
+        case redoCount = "redo_count"
+        case returnCount = "return_count"
+        case extensionCount = "extension_count"
+        case reworkCount = "rework_count"
+        case isProblem = "is_problem"
+        case mergedInto = "merged_into"
+        case lastUrgedAt = "last_urged_at"
+        case version
+        case queueBand = "queue_band"
+        case nextDeadline = "next_deadline"
+        case watchAt = "watch_at"
+        case approvalStage = "approval_stage"
+        case queueUnitId = "queue_unit_id"
+    }
 
     init(_ o: WorkOrder, rules: TimeRules) {
         id = o.id; number = o.number; channel = o.channel.rawValue

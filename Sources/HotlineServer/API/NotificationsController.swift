@@ -47,7 +47,8 @@ enum NotificationsController {
         let read = try await NoticeRepository.readIDs(userID: actor.userID, among: entries.map(\.id), on: sql)
         let views = entries.map { NotificationView(id: $0.id, orderId: $0.orderId, kind: $0.kind, message: $0.message,
                                                     createdAt: $0.createdAt, read: read.contains($0.id)) }
-        return Inbox(items: unreadOnly ? views.filter { !$0.read } : views, unread: views.filter { !$0.read }.count)
+        let unread = try await NoticeRepository.unreadCount(audiences: audiences(actor), userID: actor.userID, on: sql)
+        return Inbox(items: unreadOnly ? views.filter { !$0.read } : views, unread: unread)
     }
 
     @Sendable static func markRead(_ req: Request) async throws -> HTTPStatus {

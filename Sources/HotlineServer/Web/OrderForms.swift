@@ -67,7 +67,14 @@ enum OrderForms {
                 throw DomainError.notFound(what: "操作")
             }
             let order = try await req.orderService.perform(action, on: id, by: actor, at: req.now)
-            return Web.redirect("/orders/\(order.id)", ok: "已\(action.label)")
+            let done: String
+            switch action {
+            case .review(let ok, _): done = ok ? "回复已审核通过" : "已退回修改"
+            case .decideReturn(let ok, _, _, _): done = ok ? "已同意退单" : "已驳回退单"
+            case .decideExtension(let ok, _), .decideExplanation(let ok, _): done = ok ? "已同意" : "已驳回"
+            default: done = "已\(action.label)"
+            }
+            return Web.redirect("/orders/\(order.id)", ok: done)
         } catch let error as DomainError {
             return try await refused(req, id: id, actor: actor, error: error, form: f)
         }
@@ -112,20 +119,30 @@ enum OrderForms {
                     contact: "", requesterAttitude: "", visitKind: .handleOnSite, visitedAt: nil, visitedBy: "")), on: order, by: actor, at: req.now)
                 throw DomainError.forbidden(action: "回复")
             }
-            func store(_ files: [File]?, tag: String) async throws -> [UUID] {
-                var ids: [UUID] = []
-                for file in (files ?? []) where file.data.readableBytes > 0 {
-                    ids.append(try await PhotoIntake.store(req, bytes: Array(file.data.readableBytesView), order: order, tag: tag, actor: actor).id)
+            // Check everything before storing anything, so a refused reply leaves no stray photos behind.
+            func images(_ files: [File]?) throws -> [[UInt8]] {
+                try (files ?? []).filter { $0.data.readableBytes > 0 }.map { file in
+                    let bytes = Array(file.data.readableBytesView)
+                    guard bytes.count <= PhotosController.maxBytes, ImageInfo.read(bytes) != nil else {
+                        throw DomainError.invalidInput(field: "照片", reason: "“\(file.filename)”不是10MB以内的 JPEG、PNG 或 WebP 照片")
+                    }
+                    return bytes
                 }
-                return ids
             }
-            let reply = Reply(
+            let before = try images(input.before)
+            let after = try images(input.after)
+            var reply = Reply(
                 truthfulness: input.truthfulness.flatMap(Truthfulness.init(rawValue:)) ?? .verified,
                 findings: input.findings ?? "", process: input.process ?? "", result: input.result ?? "", contact: input.contact ?? "",
                 requesterAttitude: input.requesterAttitude ?? "", visitKind: input.visitKind.flatMap(VisitKind.init(rawValue:)) ?? .handleOnSite,
                 visitedAt: localDate(input.visitedAt), visitedBy: input.visitedBy ?? "",
-                beforePhotoIDs: try await store(input.before, tag: "before"), afterPhotoIDs: try await store(input.after, tag: "after"),
+                beforePhotoIDs: before.map { _ in UUID() }, afterPhotoIDs: after.map { _ in UUID() },
                 photoWaiver: input.photoWaiver)
+            _ = try req.orderService.lifecycle.decide(.submitReply(reply), on: order, by: actor, at: req.now)
+            reply.beforePhotoIDs = []
+            reply.afterPhotoIDs = []
+            for bytes in before { reply.beforePhotoIDs.append(try await PhotoIntake.store(req, bytes: bytes, order: order, tag: "before", actor: actor).id) }
+            for bytes in after { reply.afterPhotoIDs.append(try await PhotoIntake.store(req, bytes: bytes, order: order, tag: "after", actor: actor).id) }
             try await req.orderService.perform(.submitReply(reply), on: id, by: actor, at: req.now)
             return Web.redirect("/orders/\(id)", ok: "回复已提交，等待工作站审核")
         } catch let error as DomainError {

@@ -114,7 +114,6 @@ enum OrderPages {
         let suggested = try await o.categoryID.asyncMap { try await directory.suggestedUnit(for: $0) } ?? nil
         let workstationPhone = allUnits.first { $0.unitKind == .workstation }?.phone ?? "5296118"
         var fields: [OrderPageView.Field] = [
-            .init(label: "工单编号", value: o.number), .init(label: "状态", value: Text.state(o.state)),
             .init(label: "紧急程度", value: Text.urgency(o.urgency)), .init(label: "受理时间", value: Text.time(o.receivedAt)),
         ]
         if o.specialLine != .none { fields.append(.init(label: "专线", value: Text.line(o.specialLine))) }

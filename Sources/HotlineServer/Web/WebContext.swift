@@ -47,12 +47,11 @@ enum Web {
         nav.append(NavItem(href: "/units", label: "单位通讯录", active: active == "units"))
         if actor.has(.admin) { nav.append(NavItem(href: "/admin", label: "系统管理", active: active == "admin")) }
         let sql = req.db as! any SQLDatabase
-        let entries = try await NoticeRepository.list(audiences: NotificationsController.audiences(actor), limit: 200, on: sql)
-        let read = try await NoticeRepository.readIDs(userID: actor.userID, among: entries.map(\.id), on: sql)
+        let unread = try await NoticeRepository.unreadCount(audiences: NotificationsController.audiences(actor), userID: actor.userID, on: sql)
         let unitName = try await auth.user.unitID.asyncMap { try await UnitModel.find($0, on: req.db)?.name } ?? nil
         return Layout(title: title, userName: auth.user.displayName, unitName: unitName,
                       roleNames: actor.roles.map(Text.role).sorted().joined(separator: "、"), csrf: auth.session.csrfToken,
-                      nav: nav, unread: entries.filter { !read.contains($0.id) }.count,
+                      nav: nav, unread: unread,
                       flash: try? req.query.get(String.self, at: "ok"), error: error, wide: wide)
     }
 
