@@ -30,6 +30,29 @@ public struct TimeRules: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Refuses values that no banner would set and that would stall or break the clocks (a deadline years away,
+    /// a reminder lead beyond a week): every field within sensible bounds.
+    public func validate() throws(DomainError) {
+        func check(_ ok: Bool, _ field: String, _ reason: String) throws(DomainError) {
+            guard ok else { throw .invalidInput(field: field, reason: reason) }
+        }
+        let day: TimeInterval = 86_400
+        for (value, name) in [(signWindow, "签收时限"), (returnWindow, "退单时限"), (extensionLead, "延期提前量")] {
+            try check(value.isFinite && value >= 3600 && value <= 30 * day, name, "应在1小时到30天之间")
+        }
+        try check(uploadLead.isFinite && uploadLead >= 0 && uploadLead <= 2 * day, "提前上传时间", "应在0到48小时之间")
+        try check(criticalReplyHours.isFinite && criticalReplyHours >= 0.5 && criticalReplyHours <= 72, "特急反馈时限", "应在0.5到72小时之间")
+        try check(urgentReplyHours.isFinite && urgentReplyHours >= 1 && urgentReplyHours <= 240, "紧急反馈时限", "应在1到240小时之间")
+        for (value, name) in [(normalReplyWorkingDays, "一般反馈工作日"), (complexReplyWorkingDays, "疑难复杂反馈工作日"), (redoReplyWorkingDays, "重办工作日")] {
+            try check((1...90).contains(value), name, "应在1到90个工作日之间")
+        }
+        try check(reminderLeads.count <= 6 && reminderLeads.allSatisfy { $0.isFinite && $0 > 0 && $0 <= 7 * day }, "提醒提前量", "最多6个，每个在0到7天之间")
+        try check((1...20).contains(problemRedoThreshold) && (2...20).contains(problemUnitThreshold), "问题工单阈值", "重办次数1到20，流转单位2到20")
+        for (value, name) in [(minimumReturnReasonLength, "退单理由最少字数"), (minimumExtensionReasonLength, "延期理由最少字数"), (minimumProgressLength, "进展最少字数")] {
+            try check((0...500).contains(value), name, "应在0到500之间")
+        }
+    }
+
     /// The reply deadline for an order dispatched at `start`: upstream's if it gave one, else by urgency and type.
     public func replyDeadline(for order: WorkOrder, from start: Date, calendar: WorkCalendar) -> Date {
         if let upstream = order.upstreamReplyDeadline, upstream > start { return upstream }

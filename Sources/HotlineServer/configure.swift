@@ -16,6 +16,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).
     app.middleware = Middlewares()
     app.middleware.use(JSONErrorMiddleware())
+    app.middleware.use(MultipartGuard())
     if let resources = Bundle.module.resourceURL {
         app.directory.viewsDirectory = resources.appendingPathComponent("Views").path + "/"
         app.directory.publicDirectory = resources.appendingPathComponent("Public").path + "/"

@@ -117,7 +117,7 @@ public struct OrderService: Sendable {
 /// Light checks on Chinese phone numbers: mobiles (11 digits from 1) and landlines (with or without area code).
 public enum PhoneNumber {
     public static func isPlausible(_ text: String) -> Bool {
-        let digits = text.filter(\.isNumber)
+        let digits = text.filter { $0.isASCII && $0.isNumber }
         guard digits.count == text.filter({ $0 != "-" && $0 != " " }).count else { return false }
         if digits.count == 11 && digits.hasPrefix("1") { return true }
         return (7...12).contains(digits.count)

@@ -135,3 +135,19 @@ struct ReminderPlannerTests {
         #expect(planner.watchAt(closed) == nil)
     }
 }
+
+@Suite("规则取值范围")
+struct TimeRuleBoundsTests {
+    @Test func theDefaultsAreValidAndAbsurdValuesAreNot() throws {
+        try TimeRules().validate()
+        var r = TimeRules()
+        r.complexReplyWorkingDays = 10_000
+        #expect(throws: DomainError.self) { try r.validate() }
+        r = TimeRules()
+        r.reminderLeads = [.infinity]
+        #expect(throws: DomainError.self) { try r.validate() }
+        r = TimeRules()
+        r.signWindow = -1
+        #expect(throws: DomainError.self) { try r.validate() }
+    }
+}

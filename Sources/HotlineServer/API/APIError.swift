@@ -62,6 +62,8 @@ struct JSONErrorMiddleware: AsyncMiddleware {
             return (e.status, ErrorBody(code: e.code, message: e.message))
         case let e as DecodingError:
             return (.badRequest, ErrorBody(code: "invalid_body", message: "请求内容格式不正确：\(Self.describe(e))"))
+        case is MultipartError:
+            return (.badRequest, ErrorBody(code: "invalid_body", message: "multipart 请求格式不正确。"))
         case let e as any AbortError:
             let code: String
             let message: String

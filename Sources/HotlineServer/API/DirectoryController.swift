@@ -207,12 +207,7 @@ enum DirectoryController {
     @Sendable static func putRules(_ req: Request) async throws -> TimeRules {
         try requireAdmin(req)
         let rules = try req.content.decode(TimeRules.self)
-        let hours = [rules.signWindow, rules.returnWindow, rules.uploadLead, rules.extensionLead]
-        guard hours.allSatisfy({ $0 >= 0 && $0 <= 30 * 86_400 }), rules.normalReplyWorkingDays > 0,
-              rules.complexReplyWorkingDays > 0, rules.redoReplyWorkingDays > 0,
-              rules.criticalReplyHours > 0, rules.urgentReplyHours > 0 else {
-            throw APIError.invalid("时限规则", "时长须为正数且不超过30天")
-        }
+        try rules.validate()
         try await SettingsRepository(database: req.db).save(rules: rules, at: req.now)
         try await loadRules(req.application)
         return rules

@@ -37,9 +37,10 @@ struct SessionAuthenticator: AsyncMiddleware {
            let user = try await UserModel.find(session.userID, on: request.db), user.active {
             if viaCookie && ![.GET, .HEAD, .OPTIONS].contains(request.method) {
                 var sent = request.headers.first(name: "X-CSRF-Token")
-                if sent == nil {
-                    // Form posts carry the token in the body; collect it first (routes collect later, after middleware).
-                    _ = try await request.body.collect(max: 40 * 1024 * 1024).get()
+                if sent == nil && !request.url.path.hasPrefix("/api/") {
+                    // Web forms carry the token in the body; collect it first (routes collect later, after
+                    // middleware). Multipart uploads were collected and checked by MultipartGuard already.
+                    _ = try await request.body.collect(max: 1024 * 1024).get()
                     sent = try? request.content.get(String.self, at: "_csrf")
                 }
                 guard sent == session.csrfToken else {

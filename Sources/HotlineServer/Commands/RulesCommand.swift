@@ -22,6 +22,7 @@ struct RulesCommand: AsyncCommand {
         let decoder = JSONDecoder()
         if let path = signature.rulesFile {
             let rules = try decoder.decode(TimeRules.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            do { try rules.validate() } catch { throw Abort(.badRequest, reason: error.message) }
             try await settings.save(rules: rules, at: now)
         }
         if let path = signature.calendarFile {
