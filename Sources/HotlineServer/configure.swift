@@ -12,6 +12,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.databases.use(try settings.database.factory(poolSize: settings.databasePoolSize), as: .init(string: "main"), isDefault: true)
     app.migrations.add(HotlineMigrations.all)
     app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(), settings: settings)
+    _ = app.unitCache
     app.photoStorage = DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory))
     // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).
     app.middleware = Middlewares()

@@ -83,6 +83,7 @@ enum DirectoryController {
         let unit = UnitModel(name: name, kind: input.kind, parentID: input.parentId, phone: input.phone,
                              sortOrder: try await UnitModel.query(on: req.db).count())
         try await unit.create(on: req.db)
+        req.application.unitCache.invalidate()
         return try await UnitView(unit).encodeResponse(status: .created, for: req)
     }
 

@@ -21,8 +21,8 @@ enum PersonalData {
 /// Unit names for views, loaded once per request.
 struct UnitNames {
     let names: [UUID: String]
-    static func load(_ db: any Database) async throws -> UnitNames {
-        UnitNames(names: Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: db).all().map { ($0.id!, $0.name) }))
+    static func load(_ req: Request) async throws -> UnitNames {
+        UnitNames(names: try await req.application.unitCache.get(req.db).names)
     }
     subscript(_ id: UUID?) -> String? { id.flatMap { names[$0] } }
 }

@@ -57,7 +57,7 @@ enum OrdersController {
 
     static func detailView(_ req: Request, _ order: WorkOrder, actor: Actor) async throws -> OrderDetail {
         let events = try await req.orderService.orders.events(of: order.id)
-        return OrderDetail(order, events: events, units: try await UnitNames.load(req.db), actor: actor, now: req.now,
+        return OrderDetail(order, events: events, units: try await UnitNames.load(req), actor: actor, now: req.now,
                            rules: req.application.hotline.lifecycle.rules)
     }
 
@@ -120,7 +120,7 @@ enum OrdersController {
         } else {
             orders = try await repo.workQueue(roles: actor.roles, at: req.now, limit: limit, offset: offset)
         }
-        let units = try await UnitNames.load(req.db)
+        let units = try await UnitNames.load(req)
         let rules = req.application.hotline.lifecycle.rules
         return OrderPage(items: orders.map { OrderSummary($0, units: units, now: req.now, rules: rules) },
                          total: orders.count, limit: limit, offset: offset)
@@ -160,7 +160,7 @@ enum OrdersController {
         filter.problemOnly = q.problem ?? false
         if !actor.roles.contains(where: \.isWorkstationWide) { filter.scope = Array(actor.scope) }
         let (orders, total) = try await req.orderService.orders.search(filter, at: req.now)
-        let units = try await UnitNames.load(req.db)
+        let units = try await UnitNames.load(req)
         let rules = req.application.hotline.lifecycle.rules
         return OrderPage(items: orders.map { OrderSummary($0, units: units, now: req.now, rules: rules) },
                          total: total, limit: filter.limit, offset: filter.offset)

@@ -47,7 +47,9 @@ struct SessionAuthenticator: AsyncMiddleware {
                     throw APIError(status: .forbidden, code: "csrf_failed", message: "页面已过期，请刷新后重试。")
                 }
             }
-            let actor = try await DirectoryRepository(database: request.db).actor(for: user)
+            let units = try await request.application.unitCache.get(request.db)
+            let actor = Actor(userID: user.id!, name: user.displayName, roles: user.roles, unitID: user.unitID,
+                              scope: user.unitID.map(units.scope(of:)) ?? [])
             request.auth.login(AuthUser(user: user, actor: actor, token: token, session: session))
         }
         return try await next.respond(to: request)

@@ -75,7 +75,7 @@ enum ListPages {
         let orders = actor.hasAny([.handler, .unitLeader])
             ? try await repo.queue(units: Array(actor.scope), limit: 200)
             : try await repo.workQueue(roles: actor.roles, at: req.now, limit: 200)
-        let units = try await UnitNames.load(req.db)
+        let units = try await UnitNames.load(req)
         let rules = req.application.hotline.lifecycle.rules
         let rows = orders.map { OrderRowView($0, units: units, now: req.now, rules: rules) }
         let page = ListPage(heading: "我的待办", rows: rows, total: rows.count, empty: "暂无待办工单。", filters: nil)
@@ -96,7 +96,7 @@ enum ListPages {
         filter.leadUnit = query.unit.flatMap(UUID.init(uuidString:))
         if !actor.roles.contains(where: \.isWorkstationWide) { filter.scope = Array(actor.scope) }
         let (orders, total) = try await req.orderService.orders.search(filter, at: req.now)
-        let units = try await UnitNames.load(req.db)
+        let units = try await UnitNames.load(req)
         let rules = req.application.hotline.lifecycle.rules
         let unitOptions = try await DirectoryRepository(database: req.db).units().filter(\.isDispatchable)
             .map { ListPage.Option(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == query.unit) }

@@ -104,7 +104,7 @@ enum OrderPages {
     }
 
     static func view(_ req: Request, _ o: WorkOrder, actor: Actor, form: [String: String] = [:]) async throws -> OrderPageView {
-        let units = try await UnitNames.load(req.db)
+        let units = try await UnitNames.load(req)
         let lifecycle = req.application.hotline.lifecycle
         let events = try await req.orderService.orders.events(of: o.id)
         let photos = try await PhotoRepository(database: req.db).photos(of: o.id)

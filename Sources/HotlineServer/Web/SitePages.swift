@@ -145,7 +145,7 @@ enum SitePages {
 
     static func adminPage(_ req: Request, form: [String: String]) async throws -> AdminPage {
         guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "系统管理") }
-        let units = try await UnitNames.load(req.db)
+        let units = try await UnitNames.load(req)
         let lifecycle = req.application.hotline.lifecycle
         let r = lifecycle.rules
         func h(_ t: TimeInterval) -> String { "\(Int(t / 3600))小时" }

@@ -8,5 +8,6 @@ public enum HotlineMigrations {
         M003_CreateNotices(),
         M004_CreateAccess(),
         M005_QueueUnit(),
+        M006_OpenQueueIndex(),
     ]
 }

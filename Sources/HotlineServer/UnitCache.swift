@@ -1,0 +1,56 @@
+import Foundation
+import Vapor
+import Fluent
+import HotlineCore
+import HotlineStore
+
+/// The organisation tree changes a few times a year but every request needs it (scope, unit names): it is read
+/// once and kept for `ttl` seconds, and dropped at once when this instance changes a unit. Another instance's
+/// change shows here within `ttl`.
+final class UnitCache: @unchecked Sendable {
+    struct Snapshot: Sendable {
+        let names: [UUID: String]
+        let children: [UUID: [UUID]]
+
+        /// A unit and every unit below it.
+        func scope(of unit: UUID) -> Set<UUID> {
+            var out: Set<UUID> = [unit]
+            var stack = [unit]
+            while let next = stack.popLast() {
+                for child in children[next] ?? [] where out.insert(child).inserted { stack.append(child) }
+            }
+            return out
+        }
+    }
+
+    private let lock = NSLock()
+    private var snapshot: Snapshot?
+    private var loadedAt: TimeInterval = 0
+    let ttl: TimeInterval
+
+    init(ttl: TimeInterval = 30) { self.ttl = ttl }
+
+    func get(_ db: any Database) async throws -> Snapshot {
+        let now = ProcessInfo.processInfo.systemUptime
+        if let cached = lock.withLock({ snapshot.flatMap { now - loadedAt < ttl ? $0 : nil } }) { return cached }
+        let units = try await UnitModel.query(on: db).all()
+        var children: [UUID: [UUID]] = [:]
+        for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit.id!) } }
+        let fresh = Snapshot(names: Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) }), children: children)
+        lock.withLock { snapshot = fresh; loadedAt = now }
+        return fresh
+    }
+
+    func invalidate() { lock.withLock { snapshot = nil } }
+}
+
+extension Application {
+    private struct UnitCacheKey: StorageKey { typealias Value = UnitCache }
+
+    var unitCache: UnitCache {
+        if let cache = storage[UnitCacheKey.self] { return cache }
+        let cache = UnitCache()
+        storage[UnitCacheKey.self] = cache
+        return cache
+    }
+}
