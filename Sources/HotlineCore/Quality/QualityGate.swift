@@ -1,0 +1,188 @@
+import Foundation
+
+/// The reply quality gate of DOMAIN §5: checks a final reply (or a progress update) and returns every finding at
+/// once, so the "check" endpoint can show them while the handler types. Batch replies are `BatchReplyRule`'s job.
+///
+/// 三上门 levels (notice §5.1: 合理诉求 → 上门办, 不合理诉求 → 上门劝, 意见建议 → 上门谈). The request type alone does
+/// not tell a reasonable demand from an unreasonable one, so the gate reads it together with 情况是否属实:
+///
+/// | request type            | 属实                          | 部分属实 / 不属实              |
+/// |-------------------------|-------------------------------|-------------------------------|
+/// | 求助 / 投诉 / 举报        | not 上门办 → `verifiedDemandVisitSeverity` (block) | 上门谈 → warn; 上门办 or 上门劝 fine |
+/// | 咨询 / 建议               | not 上门谈 → warn              | not 上门谈 → warn              |
+/// | 表扬                     | no rule                        | no rule                        |
+///
+/// A verified demand is reasonable by the workstation's own reading, so leaving it unhandled is the one clear
+/// breach; every other mismatch can be legitimate (a consultation resolved on the spot) and only warns.
+///
+/// 情况是否属实 needs no check here: `Reply.truthfulness` is a required enum, so a reply cannot lack it.
+public struct QualityGate: Sendable {
+    public let config: QualityConfig
+    private let filter: SubstanceFilter
+
+    public init(config: QualityConfig = QualityConfig()) {
+        self.config = config
+        filter = SubstanceFilter(config: config)
+    }
+
+    /// All findings on a final reply. `signedOffByLeader` is the unit leader's sign-off, which only matters when
+    /// `config.requireLeaderSignOff` is on.
+    public func check(_ reply: Reply, for order: WorkOrder, signedOffByLeader: Bool = false) -> [QualityFinding] {
+        var findings: [QualityFinding] = []
+        let parts: [(ReplyPart, String, Int)] = [
+            (.findings, reply.findings, config.minimumFindingsLength),
+            (.process, reply.process, config.minimumProcessLength),
+            (.result, reply.result, config.minimumResultLength),
+            (.contact, reply.contact, config.minimumContactLength),
+            (.requesterAttitude, reply.requesterAttitude, config.minimumAttitudeLength),
+        ]
+        var substances: [(ReplyPart, String)] = []
+        for (part, text, minimum) in parts {
+            if let finding = substanceFinding(part, text, minimum: minimum) {
+                findings.append(finding)
+            } else {
+                substances.append((part, SubstanceFilter.compact(text)))
+            }
+        }
+        findings += repeatedParts(substances)
+        if substances.contains(where: { $0.0 == .contact }), !mentionsAny(reply.contact, config.contactMethodWords) {
+            findings.append(.init(code: .contactMethodUnclear, severity: .warn, part: .contact,
+                                  message: QualityText.contactMethodUnclear))
+        }
+        if substances.contains(where: { $0.0 == .requesterAttitude }),
+           !mentionsAny(reply.requesterAttitude, config.attitudeWords) {
+            findings.append(.init(code: .attitudeUnclear, severity: .warn, part: .requesterAttitude,
+                                  message: QualityText.attitudeUnclear))
+        }
+        findings += visitFindings(reply, order)
+        findings += photoFindings(reply)
+        if config.requireLeaderSignOff && !signedOffByLeader {
+            findings.append(.init(code: .leaderSignOffMissing, severity: .block, part: .signOff,
+                                  message: QualityText.leaderSignOffMissing))
+        }
+        return findings
+    }
+
+    /// Findings on a progress update (阶段性进展, notice §4.2): concrete content, never a bare "正在办理中".
+    public func checkProgress(_ text: String) -> [QualityFinding] {
+        if let finding = substanceFinding(.progress, text, minimum: config.minimumProgressLength) {
+            return [finding]
+        }
+        guard mentionsAny(text, config.progressPlanWords) || mentionsTime(text) else {
+            return [.init(code: .progressWithoutPlan, severity: .warn, part: .progress,
+                          message: QualityText.progressWithoutPlan)]
+        }
+        return []
+    }
+
+    /// Empty → missing; nothing left once stock phrases are out → vague (quoting the phrase); too little → short.
+    private func substanceFinding(_ part: ReplyPart, _ text: String, minimum: Int) -> QualityFinding? {
+        let report = filter.report(text)
+        if SubstanceFilter.compact(text).isEmpty {
+            return .init(code: .partMissing, severity: .block, part: part, message: QualityText.partMissing(part))
+        }
+        guard report.length < minimum else { return nil }
+        if let phrase = report.vaguePhrases.first {
+            return .init(code: .vagueContent, severity: .block, part: part,
+                         message: QualityText.vague(part, phrase: phrase))
+        }
+        return .init(code: .contentTooShort, severity: .block, part: part,
+                     message: QualityText.tooShort(part, minimum: minimum))
+    }
+
+    /// Pasting one text into every box fills the form without answering it.
+    private func repeatedParts(_ parts: [(ReplyPart, String)]) -> [QualityFinding] {
+        var findings: [QualityFinding] = []
+        var seen: [String: ReplyPart] = [:]
+        for (part, text) in parts {
+            if let first = seen[text] {
+                findings.append(.init(code: .partsRepeated, severity: .warn, part: part,
+                                      message: QualityText.partsRepeated(first, part)))
+            } else {
+                seen[text] = part
+            }
+        }
+        return findings
+    }
+
+    private func visitFindings(_ reply: Reply, _ order: WorkOrder) -> [QualityFinding] {
+        var findings: [QualityFinding] = []
+        if let at = reply.visitedAt {
+            if at < order.receivedAt {
+                findings.append(.init(code: .visitBeforeReceipt, severity: .block, part: .visit,
+                                      message: QualityText.visitBeforeReceipt))
+            }
+        } else {
+            findings.append(.init(code: .visitMissing, severity: .block, part: .visit,
+                                  message: QualityText.visitTimeMissing))
+        }
+        let visitor = SubstanceFilter.compact(reply.visitedBy)
+        if visitor.isEmpty {
+            findings.append(.init(code: .visitMissing, severity: .block, part: .visit,
+                                  message: QualityText.visitorMissing))
+        } else if config.genericVisitorWords.contains(where: { SubstanceFilter.compact($0) == visitor }) {
+            findings.append(.init(code: .visitorUnnamed, severity: .warn, part: .visit,
+                                  message: QualityText.visitorUnnamed(reply.visitedBy)))
+        }
+        if let (expected, severity) = visitKindRule(order.requestType, reply.truthfulness, reply.visitKind) {
+            findings.append(.init(code: .visitKindMismatch, severity: severity, part: .visit,
+                                  message: QualityText.visitKind(expected: expected, actual: reply.visitKind,
+                                                                 requestType: order.requestType,
+                                                                 truthfulness: reply.truthfulness)))
+        }
+        return findings
+    }
+
+    /// The table in the type's documentation; nil when the visit kind fits.
+    private func visitKindRule(_ type: RequestType, _ truth: Truthfulness,
+                               _ kind: VisitKind) -> (VisitKind, QualitySeverity)? {
+        switch type {
+        case .help, .complaint, .report:
+            switch (truth, kind) {
+            case (_, .handleOnSite): return nil
+            case (.verified, _): return (.handleOnSite, config.verifiedDemandVisitSeverity)
+            case (_, .persuadeOnSite): return nil
+            case (_, .discussOnSite): return (.handleOnSite, .warn)
+            }
+        case .consult, .suggestion:
+            return kind == .discussOnSite ? nil : (.discussOnSite, .warn)
+        case .praise:
+            return nil
+        }
+    }
+
+    private func photoFindings(_ reply: Reply) -> [QualityFinding] {
+        var findings: [QualityFinding] = []
+        let before = reply.beforePhotoIDs.isEmpty, after = reply.afterPhotoIDs.isEmpty
+        if config.requirePhotos && (before || after) {
+            let waiver = reply.photoWaiver ?? ""
+            if SubstanceFilter.compact(waiver).isEmpty {
+                findings.append(.init(code: .photosMissing, severity: .block, part: .photos,
+                                      message: QualityText.photosMissing(before: before, after: after)))
+            } else {
+                let report = filter.report(waiver)
+                if report.length < config.minimumPhotoWaiverLength {
+                    findings.append(.init(code: .photoWaiverVague, severity: .block, part: .photos,
+                                          message: QualityText.photoWaiverVague))
+                }
+            }
+        }
+        if !Set(reply.beforePhotoIDs).isDisjoint(with: reply.afterPhotoIDs) {
+            findings.append(.init(code: .photosReused, severity: .warn, part: .photos,
+                                  message: QualityText.photosReused))
+        }
+        return findings
+    }
+
+    private func mentionsAny(_ text: String, _ words: [String]) -> Bool {
+        let compact = SubstanceFilter.compact(text)
+        return words.contains { compact.contains(SubstanceFilter.compact($0)) }
+    }
+
+    /// A date or a number of days/weeks is as good as a plan word ("3月10日前", "5个工作日内").
+    private func mentionsTime(_ text: String) -> Bool {
+        let normalised = ReplyNormalizer(options: [.times]).normalize(text)
+        return normalised.contains(ReplyNormalizer.Placeholder.time.character)
+            || ["工作日", "天内", "日内", "周内", "月内"].contains { text.contains($0) }
+    }
+}

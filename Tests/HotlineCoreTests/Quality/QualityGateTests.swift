@@ -1,0 +1,274 @@
+import Foundation
+import Testing
+@testable import HotlineCore
+
+@Suite("回复质量关 (DOMAIN §5)")
+struct QualityGateTests {
+    let gate = QualityGate()
+    let order = QualitySamples.order()
+
+    func codes(_ findings: [QualityFinding]) -> [QualityCode] { findings.map(\.code) }
+
+    @Test func detailedRepliesPassWithoutAnyFinding() {
+        #expect(gate.check(QualitySamples.heating, for: order) == [])
+        #expect(gate.check(QualitySamples.consultation, for: QualitySamples.order(.consult)) == [])
+        #expect(gate.check(QualitySamples.unfounded, for: order) == [])
+    }
+
+    @Test(arguments: ["已办理", "已 办理", "已办理的。", "协调处理中", "已答复", "正在办理中", "正在处理", "处理中", "已处理",
+                      "已解决", "问题已经解决了。", "该问题已妥善处理！", "已经办理完毕", "正在 协调 处理中……"])
+    func aVaguePhraseAsTheWholeResultIsRefused(_ text: String) throws {
+        var reply = QualitySamples.heating
+        reply.result = text
+        let findings = gate.check(reply, for: order)
+        let finding = try #require(findings.first { $0.part == .result })
+        #expect(finding.code == .vagueContent)
+        #expect(finding.severity == .block)
+        #expect(finding.message.contains("办理结果"))
+        #expect(findings.blocksSubmission)
+    }
+
+    @Test func aVaguePhraseFollowedByRealContentPasses() {
+        var reply = QualitySamples.heating
+        reply.result = "已处理：3月3日更换了3单元回水阀门，复测室温19度。"
+        #expect(gate.check(reply, for: order) == [])
+    }
+
+    @Test func theVaguePhraseIsQuotedBackToTheHandler() {
+        var reply = QualitySamples.heating
+        reply.process = "正在协调处理中。"
+        let finding = gate.check(reply, for: order).first { $0.part == .process }
+        #expect(finding?.message.contains("“协调处理中”") == true || finding?.message.contains("“正在协调处理”") == true)
+    }
+
+    @Test(arguments: [ReplyPart.findings, .process, .result, .contact, .requesterAttitude])
+    func anEmptyRequiredPartIsMissing(_ part: ReplyPart) {
+        var reply = QualitySamples.heating
+        switch part {
+        case .findings: reply.findings = "  "
+        case .process: reply.process = ""
+        case .result: reply.result = "。"
+        case .contact: reply.contact = ""
+        default: reply.requesterAttitude = ""
+        }
+        let findings = gate.check(reply, for: order)
+        #expect(findings.contains { $0.code == .partMissing && $0.part == part && $0.severity == .block })
+    }
+
+    @Test func boilerplateWithoutFactsIsTooShort() {
+        var reply = QualitySamples.heating
+        reply.process = "接到工单后，我单位高度重视，立即安排相关人员。"
+        reply.findings = "情况属实。"
+        let findings = gate.check(reply, for: order)
+        #expect(findings.contains { $0.code == .contentTooShort && $0.part == .process })
+        #expect(findings.contains { $0.code == .contentTooShort && $0.part == .findings })
+    }
+
+    @Test func theMinimumContentIsConfigurable() {
+        var config = QualityConfig()
+        config.minimumResultLength = 30
+        var reply = QualitySamples.heating
+        reply.result = "复测室温达到19.5度，符合供暖标准。"
+        #expect(QualityGate(config: config).check(reply, for: order).map(\.code) == [.contentTooShort])
+        #expect(gate.check(reply, for: order) == [])
+    }
+
+    @Test func contactWithoutAMethodIsWarned() {
+        var reply = QualitySamples.heating
+        reply.contact = "3月3日已将处理结果告诉张建国本人。"
+        let findings = gate.check(reply, for: order)
+        #expect(codes(findings) == [.contactMethodUnclear])
+        #expect(!findings.blocksSubmission)
+    }
+
+    @Test func anAttitudeThatSaysNothingAboutSatisfactionIsWarned() {
+        var reply = QualitySamples.heating
+        reply.requesterAttitude = "张建国听取了工作人员的说明。"
+        #expect(codes(gate.check(reply, for: order)) == [.attitudeUnclear])
+    }
+
+    @Test func oneTextPastedIntoEveryPartIsWarned() {
+        var reply = QualitySamples.heating
+        reply.process = reply.findings
+        reply.result = reply.findings + "。"
+        let findings = gate.check(reply, for: order).filter { $0.code == .partsRepeated }
+        #expect(findings.map(\.part) == [.process, .result])
+    }
+
+    @Test func theVisitNeedsATimeAndAPerson() {
+        var reply = QualitySamples.heating
+        reply.visitedAt = nil
+        reply.visitedBy = " "
+        let findings = gate.check(reply, for: order).filter { $0.code == .visitMissing }
+        #expect(findings.count == 2)
+        #expect(findings.allSatisfy { $0.severity == .block && $0.part == .visit })
+    }
+
+    @Test func aVisitorGivenOnlyAsStaffIsWarned() {
+        var reply = QualitySamples.heating
+        reply.visitedBy = "工作人员"
+        #expect(codes(gate.check(reply, for: order)) == [.visitorUnnamed])
+    }
+
+    @Test func aVisitBeforeTheOrderArrivedIsRefused() {
+        var reply = QualitySamples.heating
+        reply.visitedAt = QualitySamples.t0 - 3600
+        #expect(codes(gate.check(reply, for: order)) == [.visitBeforeReceipt])
+    }
+
+    @Test func aVerifiedComplaintMustBeHandledOnSite() {
+        var reply = QualitySamples.heating
+        reply.visitKind = .persuadeOnSite
+        let finding = gate.check(reply, for: order).first
+        #expect(finding?.code == .visitKindMismatch)
+        #expect(finding?.severity == .block)
+        reply.visitKind = .discussOnSite
+        #expect(gate.check(reply, for: QualitySamples.order(.help)).first?.severity == .block)
+    }
+
+    @Test func anUnfoundedComplaintMayBePersuadedButNotOnlyDiscussed() {
+        var reply = QualitySamples.unfounded
+        #expect(gate.check(reply, for: order) == [])
+        reply.visitKind = .discussOnSite
+        let finding = gate.check(reply, for: order).first
+        #expect(finding?.code == .visitKindMismatch)
+        #expect(finding?.severity == .warn)
+    }
+
+    @Test func suggestionsAndConsultationsAreDiscussedOnSite() {
+        var reply = QualitySamples.consultation
+        reply.visitKind = .handleOnSite
+        let findings = gate.check(reply, for: QualitySamples.order(.suggestion))
+        #expect(codes(findings) == [.visitKindMismatch])
+        #expect(findings.first?.severity == .warn)
+        #expect(gate.check(QualitySamples.consultation, for: QualitySamples.order(.suggestion)) == [])
+        #expect(gate.check(reply, for: QualitySamples.order(.praise)) == [])
+    }
+
+    @Test func theVerifiedDemandRuleCanBeSoftened() {
+        var config = QualityConfig()
+        config.verifiedDemandVisitSeverity = .warn
+        var reply = QualitySamples.heating
+        reply.visitKind = .persuadeOnSite
+        #expect(QualityGate(config: config).check(reply, for: order).first?.severity == .warn)
+    }
+
+    @Test func beforeAndAfterPhotosAreRequired() {
+        var reply = QualitySamples.heating
+        reply.afterPhotoIDs = []
+        let finding = gate.check(reply, for: order).first
+        #expect(finding?.code == .photosMissing)
+        #expect(finding?.severity == .block)
+        #expect(finding?.message.contains("办理后") == true)
+        #expect(finding?.message.contains("须上传办理前和办理后的照片") == true)
+        reply.beforePhotoIDs = []
+        #expect(gate.check(reply, for: order).first?.message.hasPrefix("缺少办理前和办理后照片") == true)
+    }
+
+    @Test func aWaiverWithSubstanceStandsInForPhotos() {
+        var reply = QualitySamples.heating
+        reply.beforePhotoIDs = []
+        reply.afterPhotoIDs = []
+        reply.photoWaiver = "维修在管道井内进行，空间狭小无法拍摄，已由热力公司出具维修记录单。"
+        #expect(gate.check(reply, for: order) == [])
+    }
+
+    @Test(arguments: ["无", "没有照片", "已处理", "  "])
+    func aVagueWaiverDoesNot(_ waiver: String) {
+        var reply = QualitySamples.heating
+        reply.beforePhotoIDs = []
+        reply.photoWaiver = waiver
+        let expected: QualityCode = waiver.trimmingCharacters(in: .whitespaces).isEmpty ? .photosMissing : .photoWaiverVague
+        #expect(codes(gate.check(reply, for: order)) == [expected])
+    }
+
+    @Test func photosCanBeMadeOptional() {
+        var config = QualityConfig()
+        config.requirePhotos = false
+        var reply = QualitySamples.heating
+        reply.beforePhotoIDs = []
+        #expect(QualityGate(config: config).check(reply, for: order) == [])
+    }
+
+    @Test func oneImageAsBothBeforeAndAfterIsWarned() {
+        var reply = QualitySamples.heating
+        reply.afterPhotoIDs = reply.beforePhotoIDs
+        #expect(codes(gate.check(reply, for: order)) == [.photosReused])
+    }
+
+    @Test func aRequiredLeaderSignOffBlocksUntilGiven() {
+        var config = QualityConfig()
+        config.requireLeaderSignOff = true
+        let strict = QualityGate(config: config)
+        let findings = strict.check(QualitySamples.heating, for: order)
+        #expect(codes(findings) == [.leaderSignOffMissing])
+        #expect(findings.first?.severity == .block)
+        #expect(strict.check(QualitySamples.heating, for: order, signedOffByLeader: true) == [])
+        #expect(gate.check(QualitySamples.heating, for: order, signedOffByLeader: false) == [])
+    }
+
+    @Test(arguments: ["正在办理中", "已协调，正在处理。", "处理中。。。", "已联系相关部门"])
+    func aBareProgressUpdateIsRefused(_ text: String) {
+        let findings = gate.checkProgress(text)
+        #expect(codes(findings) == [.vagueContent])
+        #expect(findings.first?.part == .progress)
+    }
+
+    @Test func aConcreteProgressUpdatePasses() {
+        #expect(gate.checkProgress("已联系热力公司检修单元回水阀门，因需停水更换管件，预计3月5日前完成。") == [])
+        #expect(gate.checkProgress("热力公司已到现场排查，发现是单元入户管道堵塞，下一步安排清洗管道。") == [])
+    }
+
+    @Test func aProgressUpdateWithoutANextStepIsWarned() {
+        let findings = gate.checkProgress("热力公司已到现场排查，发现是单元入户管道堵塞。")
+        #expect(codes(findings) == [.progressWithoutPlan])
+        #expect(findings.first?.severity == .warn)
+    }
+
+    @Test func everyMessageIsChineseAndActionable() {
+        var reply = QualitySamples.heating
+        reply.findings = ""; reply.process = "已办理"; reply.result = "好"; reply.visitedAt = nil
+        reply.afterPhotoIDs = []; reply.visitKind = .discussOnSite
+        var config = QualityConfig()
+        config.requireLeaderSignOff = true
+        let findings = QualityGate(config: config).check(reply, for: order)
+        #expect(Set(findings.map(\.code)) == [.partMissing, .vagueContent, .contentTooShort, .visitMissing,
+                                               .visitKindMismatch, .photosMissing, .leaderSignOffMissing])
+        for finding in findings {
+            #expect(finding.message.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) })
+            #expect(finding.message.hasSuffix("。"))
+        }
+    }
+
+    @Test func codesAreStableSnakeCase() {
+        #expect(QualityCode.vagueContent.rawValue == "vague_content")
+        #expect(QualityCode.batchReply.rawValue == "batch_reply")
+        for code in QualityCode.allCases {
+            #expect(code.rawValue.allSatisfy { $0.isLowercase || $0 == "_" })
+        }
+    }
+
+    @Test func aConfigurationFileNamesOnlyWhatItChanges() throws {
+        let json = #"{"requireLeaderSignOff": true, "vaguePhrases": ["研究中"], "batch": {"threshold": 0.7}}"#
+        let config = try JSONDecoder().decode(QualityConfig.self, from: Data(json.utf8))
+        #expect(config.requireLeaderSignOff)
+        #expect(config.vaguePhrases == ["研究中"])
+        #expect(config.batch.threshold == 0.7)
+        #expect(config.batch.categories["供暖"]?.severity == .block)
+        #expect(config.minimumProcessLength == QualityConfig().minimumProcessLength)
+        #expect(config.hotspots == HotspotConfig())
+        let roundTrip = try JSONDecoder().decode(QualityConfig.self, from: JSONEncoder().encode(config))
+        #expect(roundTrip == config)
+        var reply = QualitySamples.heating
+        reply.result = "研究中"
+        #expect(QualityGate(config: config).check(reply, for: order, signedOffByLeader: true).map(\.code) == [.vagueContent])
+    }
+
+    @Test func mergedGroupSeverityCanBeSwitchedOffInJSON() throws {
+        let config = try JSONDecoder().decode(BatchReplyConfig.self, from: Data(#"{"mergedGroupSeverity": null}"#.utf8))
+        #expect(config.mergedGroupSeverity == nil)
+        #expect(try JSONDecoder().decode(BatchReplyConfig.self, from: Data("{}".utf8)).mergedGroupSeverity == .warn)
+        let roundTrip = try JSONDecoder().decode(BatchReplyConfig.self, from: JSONEncoder().encode(config))
+        #expect(roundTrip.mergedGroupSeverity == nil)
+    }
+}
