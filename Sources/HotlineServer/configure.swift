@@ -34,6 +34,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.asyncCommands.use(SweepCommand(), as: "sweep")
     app.asyncCommands.use(BenchCommand(), as: "bench")
     app.asyncCommands.use(LoadSeedCommand(), as: "loadseed")
+    app.asyncCommands.use(QualityEvalCommand(), as: "quality-eval")
     app.asyncCommands.use(RulesCommand(), as: "rules")
 
     try routes(app)

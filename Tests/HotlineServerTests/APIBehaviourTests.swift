@@ -142,3 +142,30 @@ struct APIBehaviourTests {
 
     struct Numbered: Decodable { let number: String }
 }
+
+@Suite("回复质量检查")
+struct ReplyCheckAPITests {
+    @Test(arguments: Engine.all)
+    func theCheckEndpointNamesWhatIsWrongWithoutSubmitting(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            let order = try await b.dispatched("QC-1")
+            try await b.service.perform(.sign, on: order.id, by: b.handlerA, at: MiniBanner.t0 + 60)
+            var vague = ReplyFixture.json(before: UUID(), after: UUID())
+            vague["result"] = .string("已办理。")
+            vague["process"] = .string("协调处理中")
+            let res = try await api.send(.POST, "/api/v1/orders/\(order.id)/reply/check", as: b.handlerA, json: vague)
+            #expect(res.status == .ok)
+            struct Finding: Decodable { let code: String; let severity: String; let part: String }
+            let findings = try res.content.get([Finding].self, at: "findings")
+            #expect(try res.content.get(Bool.self, at: "blocking"))
+            #expect(findings.contains { $0.part == "result" && $0.severity == "block" })
+            #expect(findings.contains { $0.part == "process" && $0.severity == "block" })
+            let good = try await api.send(.POST, "/api/v1/orders/\(order.id)/reply/check", as: b.handlerA,
+                                          json: ReplyFixture.json(before: UUID(), after: UUID()))
+            #expect(try good.content.get(Bool.self, at: "blocking") == false, "\(good.body.string)")
+            #expect(try await b.service.orders.find(order.id)?.state == .handling)
+            #expect(try await api.send(.POST, "/api/v1/orders/\(order.id)/reply/check", as: b.handlerB, json: vague).status == .notFound)
+        }
+    }
+}

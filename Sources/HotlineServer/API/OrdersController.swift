@@ -30,6 +30,7 @@ enum OrdersController {
             try await act(req, DecisionInput.self) { .decideExtension(approve: $0.approve, note: $0.note ?? "") }
         }
         one.post("reply", use: reply)
+        one.post("reply", "check", use: ReplyCheckController.check)
         one.post("review") { req in try await act(req, DecisionInput.self) { .review(approve: $0.approve, note: $0.note ?? "") } }
         one.post("callback") { req in
             try await act(req, CallbackInput.self) { .recordCallback(resolved: $0.resolved, satisfaction: $0.satisfaction, note: $0.note ?? "") }
