@@ -6,6 +6,7 @@ import HotlineCore
 import HotlineStore
 import HotlineServer
 import HotlineTesting
+import Fluent
 
 @Suite("网页")
 struct WebPagesTests {
@@ -95,6 +96,57 @@ struct WebPagesTests {
             let form = html[start.upperBound...].prefix { $0 != "<" || true }.components(separatedBy: "</form>").first ?? ""
             #expect(form.contains("退单须在派单后20小时内申请"))
             #expect(form.contains("name=\"reason\"") == false, "the closed form offers no reason box")
+        }
+    }
+}
+
+@Suite("网页：系统管理与问题工单")
+struct AdminPagesTests {
+    @Test(arguments: Engine.all)
+    func theAdminEditsRulesCalendarCategoriesAndUsers(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let (headers, csrf) = try await WebPagesTests.signIn(api, "admin")
+            func post(_ path: String, _ body: String) async throws -> TestingHTTPResponse {
+                try await api.app.testing().sendRequest(.POST, path, headers: WebPagesTests.form(headers),
+                                                        body: ByteBuffer(string: "_csrf=\(csrf)&" + body))
+            }
+            let rules = "signHours=12&returnHours=12&uploadHours=1&extensionHours=24&criticalHours=2&urgentHours=24&normalDays=5&complexDays=15&redoDays=5"
+            #expect(try await post("/admin/rules", rules).status == .seeOther)
+            #expect(api.app.hotline.lifecycle.rules.signWindow == 12 * 3600)
+            let absurd = try await post("/admin/rules", rules.replacingOccurrences(of: "normalDays=5", with: "normalDays=100000"))
+            #expect(absurd.status == .unprocessableEntity)
+            #expect(api.app.hotline.lifecycle.rules.normalReplyWorkingDays == 5)
+            #expect(try await post("/admin/calendar", "holidays=2026-12-31&makeUp=").status == .seeOther)
+            #expect(api.app.hotline.lifecycle.calendar.holidays == ["2026-12-31"])
+            #expect(try await post("/admin/calendar", "holidays=31/12/2026&makeUp=").status == .unprocessableEntity)
+            #expect(try await post("/admin/categories", "name=%E4%BE%9B%E6%B0%94&defaultUnitId=").status == .seeOther)
+            #expect(try await CategoryModel.query(on: api.app.db).filter(\.$name == "供气").count() == 1)
+            #expect(try await post("/admin/users/\(api.banner.handlerB.userID)/active", "active=0").status == .seeOther)
+            #expect(try await UserModel.find(api.banner.handlerB.userID, on: api.app.db)?.active == false)
+            let (handler, handlerCSRF) = try await WebPagesTests.signIn(api, "handler.a")
+            let refused = try await api.app.testing().sendRequest(.POST, "/admin/rules", headers: WebPagesTests.form(handler),
+                                                                  body: ByteBuffer(string: "_csrf=\(handlerCSRF)&" + rules))
+            #expect(refused.status == .forbidden)
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func theProblemOrdersViewShowsOnlyProblemOrders(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            let plain = try await b.dispatched("PR-plain")
+            var problem = try await b.dispatched("PR-problem")
+            let reason = "该事项由旗自然资源局负责审批，我单位无此职能，请改派。"
+            for (next, handler) in [(b.townB, b.handlerA), (b.department, b.handlerB)] {
+                problem = try await b.service.perform(.requestReturn(reason: reason), on: problem.id, by: handler, at: MiniBanner.t0 + 60)
+                problem = try await b.service.perform(.decideReturn(approve: true, note: "改派", redispatchTo: next, assisting: []),
+                                                      on: problem.id, by: b.dispatcher, at: MiniBanner.t0 + 120)
+            }
+            #expect(problem.isProblem)
+            let (headers, _) = try await WebPagesTests.signIn(api, "supervisor")
+            let page = try await api.app.testing().sendRequest(.GET, "/orders?problem=1", headers: headers).body.string
+            #expect(page.contains("PR-problem"))
+            #expect(page.contains(plain.number) == false)
         }
     }
 }

@@ -63,6 +63,7 @@ struct ListPage: Encodable {
         var states: [Option]
         var units: [Option]
         var unit: String
+        var problem: Bool
     }
 
     struct Option: Encodable { var value: String; var label: String; var selected: Bool }
@@ -84,7 +85,7 @@ enum ListPages {
 
     @Sendable static func board(_ req: Request) async throws -> Response {
         let actor = try req.actor
-        struct Query: Decodable { var q: String?; var state: String?; var deadline: String?; var unit: String? }
+        struct Query: Decodable { var q: String?; var state: String?; var deadline: String?; var unit: String?; var problem: String? }
         let query = (try? req.query.decode(Query.self)) ?? Query()
         var filter = OrderFilter()
         filter.limit = 200
@@ -94,6 +95,7 @@ enum ListPages {
         }
         filter.deadline = query.deadline.flatMap(OrderFilter.DeadlineFilter.init(rawValue:))
         filter.leadUnit = query.unit.flatMap(UUID.init(uuidString:))
+        filter.problemOnly = query.problem == "1"
         if !actor.roles.contains(where: \.isWorkstationWide) { filter.scope = Array(actor.scope) }
         let (orders, total) = try await req.orderService.orders.search(filter, at: req.now)
         let units = try await UnitNames.load(req)
@@ -103,7 +105,7 @@ enum ListPages {
         let filters = ListPage.Filters(
             q: query.q ?? "", state: query.state ?? "", deadline: query.deadline ?? "",
             states: OrderState.allCases.map { ListPage.Option(value: $0.rawValue, label: Text.state($0), selected: $0.rawValue == query.state) },
-            units: unitOptions, unit: query.unit ?? "")
+            units: unitOptions, unit: query.unit ?? "", problem: query.problem == "1")
         let page = ListPage(heading: "工单总览", rows: orders.map { OrderRowView($0, units: units, now: req.now, rules: rules) },
                             total: total, empty: "没有符合条件的工单。", filters: filters)
         return try await Web.render(req, "list", title: "工单总览", active: "orders", wide: true, page)

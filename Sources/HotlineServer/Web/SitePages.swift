@@ -30,6 +30,10 @@ enum SitePages {
         signedIn.post("units", ":unitID", "contacts", use: changeContact)
         signedIn.get("admin", use: admin)
         signedIn.post("admin", "users", use: createUser)
+        signedIn.post("admin", "users", ":userID", "active", use: setUserActive)
+        signedIn.post("admin", "categories", use: createCategory)
+        signedIn.post("admin", "rules", use: saveRules)
+        signedIn.post("admin", "calendar", use: saveCalendar)
     }
 
     struct LoginPage: Encodable { var username: String; var next: String }
@@ -140,7 +144,10 @@ enum SitePages {
         var roles: [ListPage.Option]
         var units: [ListPage.Option]
         var form: [String: String]
-        struct User: Encodable { var username: String; var name: String; var roles: String; var unit: String; var active: Bool }
+        var categories: [Category]
+        var ruleForm: [String: String]
+        struct User: Encodable { var id: String; var username: String; var name: String; var roles: String; var unit: String; var active: Bool }
+        struct Category: Encodable { var name: String; var unit: String }
     }
 
     static func adminPage(_ req: Request, form: [String: String]) async throws -> AdminPage {
@@ -151,7 +158,7 @@ enum SitePages {
         func h(_ t: TimeInterval) -> String { "\(Int(t / 3600))小时" }
         return AdminPage(
             users: try await UserModel.query(on: req.db).sort(\.$username).all().map {
-                .init(username: $0.username, name: $0.displayName, roles: $0.roles.map(Text.role).sorted().joined(separator: "、"),
+                .init(id: $0.id!.uuidString, username: $0.username, name: $0.displayName, roles: $0.roles.map(Text.role).sorted().joined(separator: "、"),
                       unit: units[$0.unitID] ?? "", active: $0.active)
             },
             rules: [
@@ -165,7 +172,13 @@ enum SitePages {
             makeUp: lifecycle.calendar.makeUpWorkdays.sorted().joined(separator: " "),
             roles: Role.allCases.map { .init(value: $0.rawValue, label: Text.role($0), selected: form["role"] == $0.rawValue) },
             units: try await DirectoryRepository(database: req.db).units().map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["unitId"] == $0.id!.uuidString) },
-            form: form)
+            form: form,
+            categories: try await CategoryModel.query(on: req.db).sort(\.$sortOrder).all().map { .init(name: $0.name, unit: units[$0.defaultUnitID] ?? "") },
+            ruleForm: [
+                "signHours": "\(r.signWindow / 3600)", "returnHours": "\(r.returnWindow / 3600)", "uploadHours": "\(r.uploadLead / 3600)",
+                "extensionHours": "\(r.extensionLead / 3600)", "criticalHours": "\(r.criticalReplyHours)", "urgentHours": "\(r.urgentReplyHours)",
+                "normalDays": "\(r.normalReplyWorkingDays)", "complexDays": "\(r.complexReplyWorkingDays)", "redoDays": "\(r.redoReplyWorkingDays)",
+            ])
     }
 
     @Sendable static func admin(_ req: Request) async throws -> Response {
@@ -186,5 +199,75 @@ enum SitePages {
             return try await Web.render(req, "admin", title: "系统管理", active: "admin", error: error.message, wide: true,
                                         status: error.status, try await adminPage(req, form: f))
         }
+    }
+}
+
+extension SitePages {
+    static func adminError(_ req: Request, _ message: String, status: HTTPStatus, form: [String: String]) async throws -> Response {
+        try await Web.render(req, "admin", title: "系统管理", active: "admin", error: message, wide: true, status: status,
+                             try await adminPage(req, form: form))
+    }
+
+    @Sendable static func setUserActive(_ req: Request) async throws -> Response {
+        guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "系统管理") }
+        let f = OrderForms.form(req)
+        guard let id = req.parameters.get("userID", as: UUID.self), let user = try await UserModel.find(id, on: req.db) else {
+            throw DomainError.notFound(what: "用户")
+        }
+        guard id != (try req.actor.userID) else { return try await adminError(req, "不能停用自己的账号。", status: .unprocessableEntity, form: [:]) }
+        user.active = f["active"] == "1"
+        try await user.save(on: req.db)
+        if !user.active { try await SessionRepository(database: req.db).deleteAll(userID: id) }
+        return Web.redirect("/admin", ok: user.active ? "已启用 \(user.username)" : "已停用 \(user.username)")
+    }
+
+    @Sendable static func createCategory(_ req: Request) async throws -> Response {
+        guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "系统管理") }
+        let f = OrderForms.form(req)
+        let name = (f["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 40 else { return try await adminError(req, "分类名称不能为空，且不超过40个字。", status: .unprocessableEntity, form: f) }
+        let unit = f["defaultUnitId"].flatMap(UUID.init(uuidString:))
+        do {
+            if let unit { _ = try await DirectoryRepository(database: req.db).requireDispatchable(unit) }
+        } catch let error as DomainError {
+            return try await adminError(req, error.message, status: error.status, form: f)
+        }
+        try await CategoryModel(name: name, defaultUnitID: unit, sortOrder: try await CategoryModel.query(on: req.db).count()).create(on: req.db)
+        return Web.redirect("/admin", ok: "已新增分类 \(name)")
+    }
+
+    @Sendable static func saveRules(_ req: Request) async throws -> Response {
+        guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "系统管理") }
+        let f = OrderForms.form(req)
+        var rules = req.application.hotline.lifecycle.rules
+        func hours(_ key: String) -> Double? { f[key].flatMap(Double.init) }
+        func days(_ key: String) -> Int? { f[key].flatMap(Int.init) }
+        guard let sign = hours("signHours"), let ret = hours("returnHours"), let upload = hours("uploadHours"),
+              let ext = hours("extensionHours"), let critical = hours("criticalHours"), let urgent = hours("urgentHours"),
+              let normal = days("normalDays"), let complex = days("complexDays"), let redo = days("redoDays") else {
+            return try await adminError(req, "请填写数字。", status: .unprocessableEntity, form: f)
+        }
+        rules.signWindow = sign * 3600; rules.returnWindow = ret * 3600; rules.uploadLead = upload * 3600
+        rules.extensionLead = ext * 3600; rules.criticalReplyHours = critical; rules.urgentReplyHours = urgent
+        rules.normalReplyWorkingDays = normal; rules.complexReplyWorkingDays = complex; rules.redoReplyWorkingDays = redo
+        do { try rules.validate() } catch { return try await adminError(req, error.message, status: .unprocessableEntity, form: f) }
+        try await SettingsRepository(database: req.db).save(rules: rules, at: req.now)
+        try await loadRules(req.application)
+        return Web.redirect("/admin", ok: "时限规则已保存，新派单起生效")
+    }
+
+    @Sendable static func saveCalendar(_ req: Request) async throws -> Response {
+        guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "系统管理") }
+        let f = OrderForms.form(req)
+        func days(_ key: String) -> [String] {
+            (f[key] ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "," || $0 == "，" }).map(String.init)
+        }
+        let holidays = days("holidays"), makeUp = days("makeUp")
+        for day in holidays + makeUp where day.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) == nil {
+            return try await adminError(req, "日期格式应为 yyyy-MM-dd：\(day)", status: .unprocessableEntity, form: f)
+        }
+        try await SettingsRepository(database: req.db).save(calendar: WorkCalendar(holidays: Set(holidays), makeUpWorkdays: Set(makeUp)), at: req.now)
+        try await loadRules(req.application)
+        return Web.redirect("/admin", ok: "工作日历已保存")
     }
 }

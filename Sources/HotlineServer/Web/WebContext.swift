@@ -42,6 +42,9 @@ enum Web {
         if actor.roles.contains(where: \.isWorkstationWide) || actor.has(.unitLeader) {
             nav.append(NavItem(href: "/orders", label: "工单总览", active: active == "orders"))
         }
+        if actor.hasAny([.dispatcher, .reviewer, .supervisor, .viewer]) {
+            nav.append(NavItem(href: "/orders?problem=1", label: "问题工单", active: active == "problems"))
+        }
         if actor.has(.dispatcher) { nav.append(NavItem(href: "/orders/new", label: "登记工单", active: active == "new")) }
         nav.append(NavItem(href: "/inbox", label: "消息", active: active == "inbox"))
         nav.append(NavItem(href: "/units", label: "单位通讯录", active: active == "units"))
