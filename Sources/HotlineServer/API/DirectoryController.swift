@@ -197,6 +197,7 @@ enum DirectoryController {
         user.active = input.active
         try await user.save(on: req.db)
         if !input.active { try await SessionRepository(database: req.db).deleteAll(userID: id) }
+        req.application.sessionCache.remove(userID: id)
         return try await UserView(user, on: req.db)
     }
 

@@ -33,8 +33,7 @@ struct SessionAuthenticator: AsyncMiddleware {
             token = cookie
             viaCookie = true
         }
-        if let token, let session = try await SessionRepository(database: request.db).find(token: token, at: now),
-           let user = try await UserModel.find(session.userID, on: request.db), user.active {
+        if let token, let (user, session) = try await Self.lookUp(token, request: request, now: now) {
             if viaCookie && ![.GET, .HEAD, .OPTIONS].contains(request.method) {
                 var sent = request.headers.first(name: "X-CSRF-Token")
                 if sent == nil && !request.url.path.hasPrefix("/api/") {
@@ -53,6 +52,18 @@ struct SessionAuthenticator: AsyncMiddleware {
             request.auth.login(AuthUser(user: user, actor: actor, token: token, session: session))
         }
         return try await next.respond(to: request)
+    }
+}
+
+extension SessionAuthenticator {
+    /// The session and its person, from the short-lived cache or the database.
+    static func lookUp(_ token: String, request: Request, now: Date) async throws -> (UserModel, SessionRepository.Session)? {
+        let cache = request.application.sessionCache
+        if let hit = cache.get(token), hit.session.expiresAt > now { return (hit.user, hit.session) }
+        guard let session = try await SessionRepository(database: request.db).find(token: token, at: now),
+              let user = try await UserModel.find(session.userID, on: request.db), user.active else { return nil }
+        cache.put(token, user: user, session: session)
+        return (user, session)
     }
 }
 

@@ -74,6 +74,7 @@ enum AuthController {
     @Sendable static func logout(_ req: Request) async throws -> Response {
         let user = try req.authUser
         try await SessionRepository(database: req.db).delete(token: user.token)
+        req.application.sessionCache.remove(token: user.token)
         let response = Response(status: .noContent)
         response.cookies[SessionCookie.name] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: "/")
         return response
@@ -94,6 +95,7 @@ enum AuthController {
         user.passwordHash = try await req.password.async.hash(input.newPassword)
         user.mustChangePassword = false
         try await user.save(on: req.db)
+        req.application.sessionCache.remove(userID: user.id!)
         return .noContent
     }
 
@@ -104,7 +106,7 @@ enum AuthController {
     }
 
     @Sendable static func me(_ req: Request) async throws -> UserView {
-        try await UserView(try req.authUser.user, on: req.db)
+        try await UserView(try req.authUser.user, on: req)
     }
 
     /// A new, non-demo database gets one admin whose one-time password is printed once; it must be changed at first sign-in.
@@ -132,16 +134,25 @@ struct UserView: Content {
     var active: Bool
     var mustChangePassword: Bool
 
-    init(_ user: UserModel, on db: any Database) async throws {
+    init(_ user: UserModel, unitName: String?) {
         id = user.id!
         username = user.username
         displayName = user.displayName
         phone = user.phone
         roles = user.roles.map(\.rawValue).sorted()
         unitId = user.unitID
-        unitName = try await user.unitID.asyncMap { try await UnitModel.find($0, on: db)?.name } ?? nil
+        self.unitName = unitName
         active = user.active
         mustChangePassword = user.mustChangePassword
+    }
+
+    init(_ user: UserModel, on db: any Database) async throws {
+        self.init(user, unitName: try await user.unitID.asyncMap { try await UnitModel.find($0, on: db)?.name } ?? nil)
+    }
+
+    /// The same with the unit's name from the cached tree.
+    init(_ user: UserModel, on req: Request) async throws {
+        self.init(user, unitName: try await user.unitID.asyncMap { try await req.application.unitCache.get(req.db).names[$0] } ?? nil)
     }
 }
 

@@ -65,6 +65,7 @@ enum SitePages {
 
     @Sendable static func logout(_ req: Request) async throws -> Response {
         try await SessionRepository(database: req.db).delete(token: try req.authUser.token)
+        req.application.sessionCache.remove(token: try req.authUser.token)
         let response = Response(status: .seeOther, headers: ["Location": "/login"])
         response.cookies[SessionCookie.name] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: "/")
         return response
@@ -218,6 +219,7 @@ extension SitePages {
         user.active = f["active"] == "1"
         try await user.save(on: req.db)
         if !user.active { try await SessionRepository(database: req.db).deleteAll(userID: id) }
+        req.application.sessionCache.remove(userID: id)
         return Web.redirect("/admin", ok: user.active ? "已启用 \(user.username)" : "已停用 \(user.username)")
     }
 
