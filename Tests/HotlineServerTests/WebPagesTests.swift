@@ -150,3 +150,60 @@ struct AdminPagesTests {
         }
     }
 }
+
+@Suite("网页：回复表单")
+struct ReplyFormTests {
+    static func multipart(fields: [(String, String)], files: [(String, [UInt8])]) -> (ByteBuffer, String) {
+        let boundary = "reply-form-boundary"
+        var body = Data()
+        for (name, value) in fields {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        for (name, bytes) in files {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"p.img\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8))
+            body.append(Data(bytes))
+            body.append(Data("\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)--\r\n".utf8))
+        return (ByteBuffer(data: body), "multipart/form-data; boundary=\(boundary)")
+    }
+
+    @Test(arguments: Engine.all)
+    func aRefusedReplyKeepsItsPhotosForTheNextTry(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            let order = try await b.dispatched("RF-1")
+            try await b.service.perform(.sign, on: order.id, by: b.handlerA, at: MiniBanner.t0 + 60)
+            let (headers, csrf) = try await WebPagesTests.signIn(api, "handler.a")
+            var fields: [(String, String)] = [
+                ("_csrf", csrf), ("truthfulness", "verified"), ("findings", "经现场核实，3号楼供暖阀门老化，室温14度。"),
+                ("process", "协调处理中"), ("result", "更换阀门后室温达到20度。"), ("contact", "当日电话联系张先生并上门说明。"),
+                ("requesterAttitude", "张先生表示满意。"), ("visitKind", "handleOnSite"), ("visitedAt", "2026-03-03T10:00"),
+                ("visitedBy", "王伟"),
+            ]
+            let (body, type) = Self.multipart(fields: fields, files: [("before[]", PhotoTests.jpeg(width: 800, height: 600)),
+                                                                       ("after[]", PhotoTests.png(width: 800, height: 600))])
+            var h = headers
+            h.replaceOrAdd(name: .contentType, value: type)
+            let refused = try await api.app.testing().sendRequest(.POST, "/orders/\(order.id)/reply", headers: h, body: body)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("办理过程"))
+            #expect(refused.body.string.contains("已保留办理前照片1张、办理后照片1张"))
+            let photos = try await PhotoRepository(database: api.app.db).photos(of: order.id)
+            #expect(photos.count == 2)
+            let before = try #require(photos.first { $0.tag == "before" }).id.uuidString
+            let after = try #require(photos.first { $0.tag == "after" }).id.uuidString
+            #expect(refused.body.string.contains("value=\"\(before)\""))
+            fields[3] = ("process", "3月3日上午，镇供暖办王伟会同热力公司维修班更换了回水阀门并排气。")
+            fields += [("keptBefore", before), ("keptAfter", after)]
+            let (again, type2) = Self.multipart(fields: fields, files: [])
+            h.replaceOrAdd(name: .contentType, value: type2)
+            let accepted = try await api.app.testing().sendRequest(.POST, "/orders/\(order.id)/reply", headers: h, body: again)
+            #expect(accepted.status == .seeOther)
+            let stored = try #require(try await b.service.orders.find(order.id))
+            #expect(stored.state == .replied)
+            #expect(stored.reply?.beforePhotoIDs.map(\.uuidString) == [before])
+            #expect(try await PhotoRepository(database: api.app.db).photos(of: order.id).count == 2)
+        }
+    }
+}

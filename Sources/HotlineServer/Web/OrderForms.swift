@@ -99,6 +99,8 @@ enum OrderForms {
         var photoWaiver: String?
         var before: [File]?
         var after: [File]?
+        var keptBefore: String?
+        var keptAfter: String?
     }
 
     /// The final reply with its photos taken on the phone: photos are stored first, then the reply is submitted.
@@ -106,11 +108,11 @@ enum OrderForms {
         let actor = try req.actor
         let id = try OrdersController.orderID(req)
         let input = try req.content.decode(ReplyForm.self)
-        let kept: [String: String] = [
+        var kept: [String: String] = [
             "truthfulness": input.truthfulness ?? "", "findings": input.findings ?? "", "process": input.process ?? "",
             "result": input.result ?? "", "contact": input.contact ?? "", "requesterAttitude": input.requesterAttitude ?? "",
             "visitKind": input.visitKind ?? "", "visitedAt": input.visitedAt ?? "", "visitedBy": input.visitedBy ?? "",
-            "photoWaiver": input.photoWaiver ?? "",
+            "photoWaiver": input.photoWaiver ?? "", "keptBefore": input.keptBefore ?? "", "keptAfter": input.keptAfter ?? "",
         ]
         do {
             guard let order = try await req.orderService.orders.find(id), actor.canSee(order) else { throw DomainError.notFound(what: "工单") }
@@ -119,7 +121,10 @@ enum OrderForms {
                     contact: "", requesterAttitude: "", visitKind: .handleOnSite, visitedAt: nil, visitedBy: "")), on: order, by: actor, at: req.now)
                 throw DomainError.forbidden(action: "回复")
             }
-            // Check everything before storing anything, so a refused reply leaves no stray photos behind.
+            // Photos from an earlier, refused attempt come back as ids, so a phone need not take them again.
+            func ids(_ text: String?) -> [UUID] { (text ?? "").split(separator: ",").compactMap { UUID(uuidString: String($0)) } }
+            var before = ids(input.keptBefore), after = ids(input.keptAfter)
+            try await PhotoRepository(database: req.db).requireUsable(before + after, for: order, by: actor)
             func images(_ files: [File]?) throws -> [[UInt8]] {
                 try (files ?? []).filter { $0.data.readableBytes > 0 }.map { file in
                     let bytes = Array(file.data.readableBytesView)
@@ -129,20 +134,19 @@ enum OrderForms {
                     return bytes
                 }
             }
-            let before = try images(input.before)
-            let after = try images(input.after)
-            var reply = Reply(
+            // Every new file is checked before any is stored; then they are kept whatever the reply's fate.
+            let newBefore = try images(input.before), newAfter = try images(input.after)
+            for bytes in newBefore { before.append(try await PhotoIntake.store(req, bytes: bytes, order: order, tag: "before", actor: actor).id) }
+            for bytes in newAfter { after.append(try await PhotoIntake.store(req, bytes: bytes, order: order, tag: "after", actor: actor).id) }
+            kept["keptBefore"] = before.map(\.uuidString).joined(separator: ",")
+            kept["keptAfter"] = after.map(\.uuidString).joined(separator: ",")
+            kept["keptCount"] = before.isEmpty && after.isEmpty ? "" : "已保留办理前照片\(before.count)张、办理后照片\(after.count)张，无须重新拍摄。"
+            let reply = Reply(
                 truthfulness: input.truthfulness.flatMap(Truthfulness.init(rawValue:)) ?? .verified,
                 findings: input.findings ?? "", process: input.process ?? "", result: input.result ?? "", contact: input.contact ?? "",
                 requesterAttitude: input.requesterAttitude ?? "", visitKind: input.visitKind.flatMap(VisitKind.init(rawValue:)) ?? .handleOnSite,
                 visitedAt: localDate(input.visitedAt), visitedBy: input.visitedBy ?? "",
-                beforePhotoIDs: before.map { _ in UUID() }, afterPhotoIDs: after.map { _ in UUID() },
-                photoWaiver: input.photoWaiver)
-            _ = try req.orderService.lifecycle.decide(.submitReply(reply), on: order, by: actor, at: req.now)
-            reply.beforePhotoIDs = []
-            reply.afterPhotoIDs = []
-            for bytes in before { reply.beforePhotoIDs.append(try await PhotoIntake.store(req, bytes: bytes, order: order, tag: "before", actor: actor).id) }
-            for bytes in after { reply.afterPhotoIDs.append(try await PhotoIntake.store(req, bytes: bytes, order: order, tag: "after", actor: actor).id) }
+                beforePhotoIDs: before, afterPhotoIDs: after, photoWaiver: input.photoWaiver)
             try await req.orderService.perform(.submitReply(reply), on: id, by: actor, at: req.now)
             return Web.redirect("/orders/\(id)", ok: "回复已提交，等待工作站审核")
         } catch let error as DomainError {
