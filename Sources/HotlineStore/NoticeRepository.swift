@@ -68,3 +68,22 @@ extension NoticeRepository {
             """).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }
+
+extension NoticeRepository {
+    /// Whether a notice is addressed to one of these audiences (so a person may mark it read).
+    public static func isAddressed(_ id: UUID, to audiences: [Audience], on sql: any SQLDatabase) async throws -> Bool {
+        guard !audiences.isEmpty else { return false }
+        return try await sql.select().column("id").from("notifications")
+            .where("id", .equal, id).where("audience", .in, audiences.map(\.key)).first() != nil
+    }
+
+    /// Marks every notice of these audiences read in one statement, however many there are.
+    public static func markAllRead(audiences: [Audience], userID: UUID, at now: Date, on sql: any SQLDatabase) async throws {
+        guard !audiences.isEmpty else { return }
+        try await sql.raw("""
+            INSERT INTO notification_reads (notification_id, user_id, read_at)
+            SELECT id, \(bind: userID), \(bind: now) FROM notifications WHERE audience IN (\(binds: audiences.map(\.key)))
+            ON CONFLICT (notification_id, user_id) DO NOTHING
+            """).run()
+    }
+}

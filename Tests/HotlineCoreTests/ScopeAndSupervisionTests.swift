@@ -92,3 +92,22 @@ struct ScopeAndSupervisionTests {
         #expect(d.notices.contains(Notice(audience: .unitHandlers(f.unitB), kind: "assisting", message: "工单DLT2026030200001需你单位协办。")))
     }
 }
+
+@Suite("协办单位")
+struct AssistingUnitTests {
+    let f = Fixture()
+
+    @Test func anAssistingUnitSeesAndReportsProgressButNeitherSignsNorReplies() throws {
+        let order = try f.act(.dispatch(lead: f.unitA, assisting: [f.unitB]), f.newOrder(), f.dispatcher, at: Fixture.t0)
+        #expect(f.handlerB.canSee(order))
+        #expect(f.handlerC.canSee(order) == false)
+        #expect(throws: DomainError.forbidden(action: "签收")) { try f.act(.sign, order, f.handlerB, at: Fixture.t0 + .hours(1)) }
+        let signed = try f.act(.sign, order, f.handlerA, at: Fixture.t0 + .hours(1))
+        let progress = try f.lifecycle.decide(.postProgress(text: "已配合排查本辖区管网，发现阀门老化，已通知主办单位。"),
+                                              on: signed, by: f.handlerB, at: Fixture.t0 + .hours(2))
+        #expect(progress.events.map(\.kind) == [.progress])
+        #expect(throws: DomainError.forbidden(action: "回复")) {
+            try f.act(.submitReply(Fixture.goodReply), signed, f.handlerB, at: Fixture.t0 + .hours(3))
+        }
+    }
+}

@@ -55,7 +55,7 @@ enum NotificationsController {
         let actor = try req.actor
         let sql = req.db as! any SQLDatabase
         guard let id = req.parameters.get("notificationID", as: UUID.self),
-              try await NoticeRepository.list(audiences: audiences(actor), limit: 10_000, on: sql).contains(where: { $0.id == id }) else {
+              try await NoticeRepository.isAddressed(id, to: audiences(actor), on: sql) else {
             throw DomainError.notFound(what: "消息")
         }
         try await NoticeRepository.markRead([id], userID: actor.userID, at: req.now, on: sql)
@@ -65,8 +65,7 @@ enum NotificationsController {
     @Sendable static func markAllRead(_ req: Request) async throws -> HTTPStatus {
         let actor = try req.actor
         let sql = req.db as! any SQLDatabase
-        let ids = try await NoticeRepository.list(audiences: audiences(actor), limit: 10_000, on: sql).map(\.id)
-        try await NoticeRepository.markRead(ids, userID: actor.userID, at: req.now, on: sql)
+        try await NoticeRepository.markAllRead(audiences: audiences(actor), userID: actor.userID, at: req.now, on: sql)
         return .noContent
     }
 }

@@ -16,6 +16,13 @@ enum PersonalData {
     static func mayReveal(_ actor: Actor, _ order: WorkOrder) -> Bool {
         actor.actsForLeadUnit(of: order) || actor.hasAny([.dispatcher, .reviewer, .supervisor, .callbackAgent])
     }
+
+    /// The full name and phone for someone handling the order; every reveal is logged. API and web share it.
+    static func reveal(_ req: Request, _ order: WorkOrder, actor: Actor) async throws -> (name: String, phone: String) {
+        guard mayReveal(actor, order) else { throw DomainError.forbidden(action: "查看诉求人信息") }
+        try await PersonalDataLog(database: req.db).record(userID: actor.userID, orderID: order.id, purpose: "view", at: req.now)
+        return (order.requesterName, order.requesterPhone)
+    }
 }
 
 /// Unit names for views, loaded once per request.

@@ -105,9 +105,8 @@ enum OrdersController {
     @Sendable static func revealRequester(_ req: Request) async throws -> RequesterView {
         let actor = try req.actor
         let order = try await visibleOrder(req, actor: actor)
-        guard PersonalData.mayReveal(actor, order) else { throw DomainError.forbidden(action: "查看诉求人信息") }
-        try await PersonalDataLog(database: req.db).record(userID: actor.userID, orderID: order.id, purpose: "view", at: req.now)
-        return RequesterView(name: order.requesterName, phone: order.requesterPhone)
+        let requester = try await PersonalData.reveal(req, order, actor: actor)
+        return RequesterView(name: requester.name, phone: requester.phone)
     }
 
     /// My queue: a unit's open orders in queue order, or the work waiting for the workstation roles.

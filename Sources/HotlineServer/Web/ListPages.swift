@@ -131,8 +131,8 @@ enum ListPages {
     @Sendable static func readAll(_ req: Request) async throws -> Response {
         let actor = try req.actor
         let sql = req.db as! any SQLDatabase
-        let ids = try await NoticeRepository.list(audiences: NotificationsController.audiences(actor), limit: 10_000, on: sql).map(\.id)
-        try await NoticeRepository.markRead(ids, userID: actor.userID, at: req.now, on: sql)
+        try await NoticeRepository.markAllRead(audiences: NotificationsController.audiences(actor), userID: actor.userID,
+                                               at: req.now, on: sql)
         return Web.redirect("/inbox", ok: "已全部标为已读")
     }
 }

@@ -168,11 +168,10 @@ enum OrderPages {
     @Sendable static func reveal(_ req: Request) async throws -> Response {
         let actor = try req.actor
         let order = try await OrdersController.visibleOrder(req, actor: actor)
-        guard PersonalData.mayReveal(actor, order) else { throw DomainError.forbidden(action: "查看诉求人信息") }
-        try await PersonalDataLog(database: req.db).record(userID: actor.userID, orderID: order.id, purpose: "view", at: req.now)
+        let requester = try await PersonalData.reveal(req, order, actor: actor)
         var page = try await view(req, order, actor: actor)
-        page.requesterName = order.requesterName
-        page.requesterPhone = order.requesterPhone
+        page.requesterName = requester.name
+        page.requesterPhone = requester.phone
         page.canReveal = false
         return try await Web.render(req, "order", title: "工单 \(order.number)", active: "", page)
     }
