@@ -4,42 +4,150 @@ import Fluent
 import HotlineCore
 import HotlineStore
 
-/// The reply quality gate and the batch-reply detector as the running app uses them: the similarity index holds
-/// every stored reply, read from the database on first use and kept current as replies arrive here.
+/// The reply quality gate and the batch-reply detector as the running app uses them.
+///
+/// The similarity index is this instance's copy of `reply_signatures` (M009), the table every instance writes
+/// each accepted reply's signature to. It is read whole on first use (after signing the stored replies that have
+/// no row yet: demo data, imports, a crash between a reply and its signature), and before each check the rows
+/// written since are read again. "Since" reaches `overlap` back from the newest row seen, because a row stamped
+/// earlier may commit later than one stamped after it; rows already held (same order, same signature) are skipped.
+/// Instances' clocks must agree to within `overlap`.
 final class ReplyScreen: @unchecked Sendable {
-    let gate = QualityGate()
-    let batch = BatchReplyRule()
-    let index = SimilarityIndex()
-    private let lock = NSLock()
-    private var loaded = false
+    let gate: QualityGate
+    let batch: BatchReplyRule
+    let index: SimilarityIndex
+    /// How far back from the newest row seen each refresh reads again.
+    let overlap: TimeInterval
+    /// Rows per page when loading and backfilling.
+    let pageSize: Int
 
-    /// Loads every stored reply into the index once.
-    func prepare(_ req: Request) async throws {
-        guard !lock.withLock({ loaded }) else { return }
-        let categories = try await CategoryModel.query(on: req.db).all()
-        let names = Dictionary(uniqueKeysWithValues: categories.map { ($0.id!, $0.name) })
-        var filter = OrderFilter()
-        filter.states = [.replied, .awaitingCallback, .closed]
-        filter.limit = 1_000_000
-        let (orders, _) = try await req.orderService.orders.search(filter, at: req.now)
-        lock.withLock {
-            guard !loaded else { return }
-            for order in orders {
-                guard let reply = order.reply else { continue }
-                index.add(orderID: order.id, category: order.categoryID.flatMap { names[$0] } ?? "", text: reply.fullText,
-                          knownNames: [order.requesterName, reply.visitedBy])
-            }
-            loaded = true
+    private let lock = NSLock()
+    private var loading: Task<Void, any Error>?
+    /// The newest `created_at` read from the table; nil before anything was read.
+    private var newest: Date?
+
+    init(config: QualityConfig = QualityConfig(), overlap: TimeInterval = 60, pageSize: Int = 20_000) {
+        gate = QualityGate(config: config)
+        batch = BatchReplyRule(config: config.batch)
+        index = SimilarityIndex()
+        self.overlap = overlap
+        self.pageSize = pageSize
+    }
+
+    // MARK: - Keeping the index current
+
+    /// Loads the table into the index once; concurrent first callers wait for the same load.
+    func prepare(_ db: any Database, now: Date) async throws {
+        let task: Task<Void, any Error> = lock.withLock {
+            if let loading { return loading }
+            let task = Task { _ = try await self.load(db, now: now) }
+            loading = task
+            return task
+        }
+        do {
+            try await task.value
+        } catch {
+            lock.withLock { if loading == task { loading = nil } }
+            throw error
         }
     }
 
-    /// Every finding for a reply to `order`, without submitting it.
+    /// What a start-up load did, for the log and the benchmark.
+    struct LoadReport: Sendable {
+        var backfilled = 0
+        var loaded = 0
+    }
+
+    @discardableResult
+    func load(_ db: any Database, now: Date) async throws -> LoadReport {
+        var report = LoadReport()
+        report.backfilled = try await backfill(db, now: now)
+        let repo = ReplySignatureRepository(database: db)
+        index.reserveCapacity(try await repo.count())
+        var after: UUID?
+        var newest: Date?
+        while true {
+            let page = try await repo.page(after: after, limit: pageSize)
+            guard let last = page.last else { break }
+            after = last.orderID
+            index.add(contentsOf: page.compactMap(indexed))
+            report.loaded += page.count
+            for row in page where newest.map({ row.createdAt > $0 }) ?? true { newest = row.createdAt }
+            if page.count < pageSize { break }
+        }
+        advance(to: newest)
+        return report
+    }
+
+    /// Signs and stores the replies that have no signature row yet; returns how many.
+    func backfill(_ db: any Database, now: Date) async throws -> Int {
+        let repo = ReplySignatureRepository(database: db)
+        var after: UUID?
+        var stored = 0
+        while true {
+            let page = try await repo.unsigned(after: after, limit: 1_000)
+            guard let last = page.last else { break }
+            after = last.orderID
+            let signed = page.compactMap { item -> StoredSignature? in
+                guard let signature = index.signature(for: item.reply.fullText,
+                                                      knownNames: [item.requesterName, item.reply.visitedBy]) else { return nil }
+                return StoredSignature(orderID: item.orderID, category: item.category, signature: signature.values, createdAt: now)
+            }
+            try await repo.saveIfAbsent(signed)
+            stored += signed.count
+            if page.count < 1_000 { break }
+        }
+        return stored
+    }
+
+    /// Reads the rows written since the newest seen (less the overlap) and takes the ones not held yet.
+    func refresh(_ db: any Database) async throws {
+        let since = lock.withLock { newest.map { $0 - overlap } } ?? .distantPast
+        let rows = try await ReplySignatureRepository(database: db).written(since: since)
+        for row in rows {
+            guard let reply = indexed(row), !index.holds(id: reply.id, signature: reply.signature) else { continue }
+            index.add(id: reply.id, orderID: reply.orderID, category: reply.category, signature: reply.signature)
+        }
+        advance(to: rows.last?.createdAt)
+    }
+
+    private func advance(to date: Date?) {
+        guard let date else { return }
+        lock.withLock { if newest.map({ date > $0 }) ?? true { newest = date } }
+    }
+
+    private func indexed(_ row: StoredSignature) -> IndexedReply? {
+        guard row.signature.count == index.parameters.hashCount else { return nil }
+        return IndexedReply(id: row.orderID, orderID: row.orderID, category: row.category,
+                            signature: MinHashSignature(values: row.signature))
+    }
+
+    /// Stores an accepted reply's signature for every instance and adds it here at once. Called right after the
+    /// reply is committed: a crash in between leaves the reply unsigned, and the next start-up's backfill signs it.
+    func record(_ reply: Reply, of order: WorkOrder, category: String, db: any Database, now: Date) async throws {
+        guard let signature = index.signature(for: reply.fullText, knownNames: [order.requesterName, reply.visitedBy]) else { return }
+        try await ReplySignatureRepository(database: db)
+            .save(StoredSignature(orderID: order.id, category: category, signature: signature.values, createdAt: now))
+        index.add(id: order.id, orderID: order.id, category: category, signature: signature)
+    }
+
+    // MARK: - Checking
+
+    /// Every finding for a reply to `order`, without submitting it, against an index brought up to date first.
     func findings(_ req: Request, reply: Reply, order: WorkOrder) async throws -> [QualityFinding] {
-        try await prepare(req)
-        let category = try await order.categoryID.asyncMap { try await CategoryModel.find($0, on: req.db)?.name } ?? nil
-        let group = Set(try await req.orderService.orders.mergedChildren(of: order.mergedInto ?? order.id).map(\.id))
-            .union([order.mergedInto ?? order.id])
-        return gate.check(reply, for: order) + batch.check(reply, for: order, category: category ?? "", mergedGroup: group, in: index)
+        try await prepare(req.application.db, now: req.now)
+        try await refresh(req.db)
+        let category = try await Self.category(of: order, on: req.db)
+        let lead = order.mergedInto ?? order.id
+        let group = Set(try await req.orderService.orders.mergedChildren(of: lead).map(\.id)).union([lead])
+        return gate.check(reply, for: order)
+            + batch.check(reply, for: order, category: category, mergedGroup: group, in: index)
+    }
+
+    /// The category key the batch rule's thresholds are configured by: the category's name ("供暖").
+    static func category(of order: WorkOrder, on db: any Database) async throws -> String {
+        guard let id = order.categoryID else { return "" }
+        return try await CategoryModel.find(id, on: db)?.name ?? ""
     }
 }
 
@@ -47,29 +155,12 @@ extension Application {
     private struct ReplyScreenKey: StorageKey { typealias Value = ReplyScreen }
 
     var replyScreen: ReplyScreen {
-        if let screen = storage[ReplyScreenKey.self] { return screen }
-        let screen = ReplyScreen()
-        storage[ReplyScreenKey.self] = screen
-        return screen
+        get {
+            if let screen = storage[ReplyScreenKey.self] { return screen }
+            let screen = ReplyScreen()
+            storage[ReplyScreenKey.self] = screen
+            return screen
+        }
+        set { storage[ReplyScreenKey.self] = newValue }
     }
 }
-
-/// `POST /api/v1/orders/{id}/reply/check`: the findings for a draft reply, so the form can show them as the
-/// handler types. Nothing is stored.
-enum ReplyCheckController {
-    struct Output: Content {
-        var blocking: Bool
-        var findings: [QualityFinding]
-    }
-
-    @Sendable static func check(_ req: Request) async throws -> Output {
-        let input = try req.content.decode(ReplyBody.self)
-        let actor = try req.actor
-        let order = try await OrdersController.visibleOrder(req, actor: actor)
-        guard actor.actsForLeadUnit(of: order) else { throw DomainError.forbidden(action: "回复") }
-        let findings = try await req.application.replyScreen.findings(req, reply: input.reply, order: order)
-        return Output(blocking: findings.blocksSubmission, findings: findings)
-    }
-}
-
-extension QualityFinding: Content {}

@@ -11,6 +11,8 @@ final class UnitCache: @unchecked Sendable {
     struct Snapshot: Sendable {
         let names: [UUID: String]
         let children: [UUID: [UUID]]
+        /// When this snapshot was read (process uptime): pages built from it name it, so a reload rebuilds them.
+        let stamp: TimeInterval
 
         /// A unit and every unit below it.
         func scope(of unit: UUID) -> Set<UUID> {
@@ -36,7 +38,7 @@ final class UnitCache: @unchecked Sendable {
         let units = try await UnitModel.query(on: db).all()
         var children: [UUID: [UUID]] = [:]
         for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit.id!) } }
-        let fresh = Snapshot(names: Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) }), children: children)
+        let fresh = Snapshot(names: Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) }), children: children, stamp: now)
         lock.withLock { snapshot = fresh; loadedAt = now }
         return fresh
     }

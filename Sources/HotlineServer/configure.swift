@@ -13,6 +13,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.migrations.add(HotlineMigrations.all)
     app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(), settings: settings)
     _ = app.unitCache
+    app.replyScreen = ReplyScreen()
     app.photoStorage = DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory))
     // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).
     app.middleware = Middlewares()

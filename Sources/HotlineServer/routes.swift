@@ -18,9 +18,11 @@ func routes(_ app: Application) throws {
     signedIn.post("auth", "password", use: AuthController.changePassword)
     signedIn.get("me", use: AuthController.me)
     OrdersController.register(signedIn)
+    DuplicatesController.register(signedIn)
     PhotosController.register(signedIn)
     NotificationsController.register(signedIn)
     DirectoryController.register(signedIn)
+    MeasuresController.register(signedIn)
 
     SitePages.register(app)
     StaticAssets.register(app)

@@ -25,6 +25,8 @@ extension OrderRepository {
                 }
                 try await insert.run()
             }
+            try await OrderRepository.bumpQueues(rows.map(\.queueUnitId), on: sql)
+            try await MeasureStore.add(batch, rules: rules, on: sql)
         }
     }
 }

@@ -51,12 +51,16 @@ public struct OrderService: Sendable {
         }
         let decision = try lifecycle.decide(action, on: order, by: actor, at: now)
         var decisions = [decision]
+        var previous = [order]
         if case .review(true, _) = action {
             for child in try await orders.mergedChildren(of: order.id) {
-                if let follow = lifecycle.followLead(child, lead: decision.order, at: now) { decisions.append(follow) }
+                if let follow = lifecycle.followLead(child, lead: decision.order, at: now) {
+                    decisions.append(follow)
+                    previous.append(child)
+                }
             }
         }
-        try await orders.apply(decisions)
+        try await orders.apply(decisions, previous: previous)
         return decision.order
     }
 
@@ -66,7 +70,7 @@ public struct OrderService: Sendable {
         guard let child = try await orders.find(childID), actor.canSee(child) else { throw DomainError.notFound(what: "工单") }
         guard let lead = try await orders.find(leadID) else { throw DomainError.notFound(what: "主工单") }
         let decision = try lifecycle.merge(child, into: lead, by: actor, at: now)
-        try await orders.apply([decision])
+        try await orders.apply([decision], previous: [child])
         return decision.order
     }
 

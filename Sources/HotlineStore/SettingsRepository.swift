@@ -21,6 +21,13 @@ public struct SettingsRepository: Sendable {
 
     public func save(calendar: WorkCalendar, at now: Date) async throws { try await put("calendar", calendar, at: now) }
 
+    /// The assessment's weights and points (DOMAIN §6–7); the defaults until an admin changes them.
+    public func measureSettings() async throws -> MeasureSettings { try await value("measure_settings") ?? MeasureSettings() }
+
+    public func save(measureSettings: MeasureSettings, at now: Date) async throws {
+        try await put("measure_settings", measureSettings, at: now)
+    }
+
     func value<T: Decodable>(_ key: String) async throws -> T? {
         guard let row = try await sql.select().column("value").from("settings").where("key", .equal, key).first() else { return nil }
         return try JSON.decode(try row.decode(column: "value", as: String.self))

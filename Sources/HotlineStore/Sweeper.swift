@@ -10,6 +10,8 @@ public struct Sweeper: Sendable {
     public let database: any Database
     public let rules: TimeRules
     public var pageSize = 2_000
+    /// When a concentration of orders becomes a hotspot alert; nil leaves hotspots out of the sweep.
+    public var hotspots: HotspotConfig? = HotspotConfig()
 
     public init(database: any Database, rules: TimeRules) {
         self.database = database
@@ -21,6 +23,9 @@ public struct Sweeper: Sendable {
         public var ordersScanned = 0
         public var remindersDue = 0
         public var remindersRecorded = 0
+        /// Hotspots found now, and how many of them this sweep raised (the others were raised before).
+        public var hotspotsFound = 0
+        public var hotspotsRaised = 0
     }
 
     public func run(at now: Date) async throws -> Report {
@@ -44,7 +49,18 @@ public struct Sweeper: Sendable {
             report.remindersRecorded += try await record(due, at: now)
             if rows.count < pageSize { break }
         }
+        if let hotspots {
+            (report.hotspotsFound, report.hotspotsRaised) = try await sweepHotspots(hotspots, at: now)
+        }
         return report
+    }
+
+    /// Finds the concentrations of the last window (and its baseline before it) and records each one once.
+    func sweepHotspots(_ config: HotspotConfig, at now: Date) async throws -> (found: Int, raised: Int) {
+        let repo = HotspotRepository(database: database)
+        let since = now - config.windowHours * 3600 - Double(config.baselineDays) * 86_400
+        let alerts = HotspotDetector(config: config).alerts(in: try await repo.orders(since: since, until: now), at: now)
+        return (alerts.count, try await repo.record(alerts, at: now))
     }
 
     /// Inserts the reminders whose keys are new; returns how many this call recorded.

@@ -169,3 +169,51 @@ struct ReplyCheckAPITests {
         }
     }
 }
+
+@Suite("待办队列缓存")
+struct QueueCacheTests {
+    struct Item: Decodable { let number: String; let state: String; let deadlineStatus: String }
+
+    /// Writes through the store, not this app: what another instance sharing the database would do.
+    @Test(arguments: Engine.all)
+    func aCachedQueuePageIsServedOnlyWhileItIsTrue(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            let first = try await b.dispatched("QC-first")
+            let page1 = try await api.send(.GET, "/api/v1/queue", as: b.handlerA)
+            let etag = try #require(page1.headers.first(name: .eTag))
+            #expect(try page1.content.get([Item].self, at: "items").map(\.number) == ["QC-first"])
+
+            // Nothing changed: the phone's copy is still good.
+            let same = try await api.send(.GET, "/api/v1/queue", as: b.handlerA, headers: ["If-None-Match": etag])
+            #expect(same.status == .notModified)
+            #expect(same.body.readableBytes == 0)
+
+            // A new order dispatched elsewhere shows at once.
+            try await b.dispatched("QC-second", line: .mayor)
+            let page2 = try await api.send(.GET, "/api/v1/queue", as: b.handlerA, headers: ["If-None-Match": etag])
+            #expect(page2.status == .ok)
+            #expect(try page2.content.get([Item].self, at: "items").map(\.number) == ["QC-second", "QC-first"])
+
+            // A change to a listed order shows too.
+            try await b.service.perform(.sign, on: first.id, by: b.handlerA, at: MiniBanner.t0 + 60)
+            let signed = try await api.send(.GET, "/api/v1/queue", as: b.handlerA)
+            #expect(try signed.content.get([Item].self, at: "items").first { $0.number == "QC-first" }?.state == "handling")
+
+            // Handed down to the community: it leaves nothing stale in either queue.
+            let community = try await api.send(.GET, "/api/v1/queue", as: b.handlerCommunity)
+            #expect(try community.content.get([Item].self, at: "items").isEmpty)
+            try await b.service.perform(.assignSubUnit(b.communityA), on: first.id, by: b.handlerA, at: MiniBanner.t0 + 120)
+            let handedDown = try await api.send(.GET, "/api/v1/queue", as: b.handlerCommunity)
+            #expect(try handedDown.content.get([Item].self, at: "items").map(\.number) == ["QC-first"])
+
+            // The clock alone turns a status: the unsigned order becomes due soon four hours before its sign deadline.
+            let before = try await api.send(.GET, "/api/v1/queue", as: b.handlerA)
+            #expect(try before.content.get([Item].self, at: "items").first { $0.number == "QC-second" }?.deadlineStatus == "ok")
+            api.clock.set(MiniBanner.t0 + .hours(16) + 1)
+            let after = try await api.send(.GET, "/api/v1/queue", as: b.handlerA)
+            #expect(try after.content.get([Item].self, at: "items").first { $0.number == "QC-second" }?.deadlineStatus == "dueSoon")
+            #expect(after.headers.first(name: .eTag) != before.headers.first(name: .eTag))
+        }
+    }
+}

@@ -35,6 +35,21 @@ struct DemoDataTests {
             #expect(orders.contains { $0.isOverdue(at: now) }, "overdue orders")
             #expect(orders.contains { $0.replyLate == true }, "late replies")
             #expect(orders.contains { $0.closedAsExplained }, "explained closures")
+            // The demo's replies are each written for their order: none trips the batch-reply rule against another
+            // (a real handler's reply must not look copied from the demo by accident either).
+            let categories = Dictionary(uniqueKeysWithValues: try await CategoryModel.query(on: app.db).all().map { ($0.id!, $0.name) })
+            let replied = orders.filter { $0.reply != nil && $0.mergedInto == nil }
+            #expect(replied.count >= 150)
+            let index = SimilarityIndex()
+            for o in replied {
+                index.add(id: o.id, orderID: o.id, category: categories[o.categoryID!] ?? "", text: o.reply!.fullText,
+                          knownNames: [o.requesterName, o.reply!.visitedBy])
+            }
+            let rule = BatchReplyRule()
+            let batch = replied.filter { o in
+                !rule.check(o.reply!, for: o, category: categories[o.categoryID!] ?? "", in: index).isEmpty
+            }
+            #expect(batch.isEmpty, "\(batch.count) demo replies trip the batch rule: \(batch.prefix(3).map(\.number))")
             // Every role can sign in as someone.
             let roles = Set(try await UserModel.query(on: app.db).all().flatMap(\.roles))
             #expect(roles == Set(Role.allCases))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+from datetime import datetime, timedelta, timezone
 
 from selenium.webdriver.common.by import By
 
@@ -95,7 +96,9 @@ def main() -> int:
                                     ("result", "路灯已修复，夜间照明恢复正常。"), ("contact", "已电话联系诉求人说明处理情况。"),
                                     ("requesterAttitude", "诉求人表示满意"), ("visitedBy", "城建办 王磊")):
                     form.find_element(By.NAME, name).send_keys(value)
-                web.set_value(h, form.find_element(By.NAME, "visitedAt"), "2026-03-10T09:30")
+                # The visit now, in Dalad Banner's time: a visit before the order arrived would be refused as well.
+                now = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M")
+                web.set_value(h, form.find_element(By.NAME, "visitedAt"), now)
                 web.submit(h, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
                 shoot(h, "order-reply-refused-handler-phone")
         web.open_page(h, "/inbox")

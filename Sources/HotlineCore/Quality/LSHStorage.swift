@@ -102,6 +102,11 @@ struct LSHStorage {
         return true
     }
 
+    /// The stored signature bytes of an entry.
+    func signature(of entry: Int) -> ArraySlice<UInt8> {
+        signatures[entry * hashCount..<(entry + 1) * hashCount]
+    }
+
     private mutating func intern(_ category: String) -> Int32 {
         if let index = categoryIndex[category] { return index }
         let index = Int32(categories.count)

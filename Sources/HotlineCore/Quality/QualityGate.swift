@@ -108,7 +108,7 @@ public struct QualityGate: Sendable {
     private func visitFindings(_ reply: Reply, _ order: WorkOrder) -> [QualityFinding] {
         var findings: [QualityFinding] = []
         if let at = reply.visitedAt {
-            if at < order.receivedAt {
+            if Self.minute(at) < Self.minute(order.receivedAt) {
                 findings.append(.init(code: .visitBeforeReceipt, severity: .block, part: .visit,
                                       message: QualityText.visitBeforeReceipt))
             }
@@ -131,6 +131,12 @@ public struct QualityGate: Sendable {
                                                                  truthfulness: reply.truthfulness)))
         }
         return findings
+    }
+
+    /// Whole minutes since 1970: visit times are entered to the minute (a `datetime-local` field), while the
+    /// receipt time has seconds, so a visit in the minute the order arrived must not count as before it.
+    static func minute(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 / 60).rounded(.down))
     }
 
     /// The table in the type's documentation; nil when the visit kind fits.

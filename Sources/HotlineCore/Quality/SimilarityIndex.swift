@@ -116,6 +116,15 @@ public final class SimilarityIndex: @unchecked Sendable {
 
     public func contains(id: UUID) -> Bool { lock.withLock { storage.slotByID[id] != nil } }
 
+    /// Whether the reply `id` is stored under exactly this signature, so a reader of a shared signature table can
+    /// skip the rows it already holds and take only new or replaced ones.
+    public func holds(id: UUID, signature: MinHashSignature) -> Bool {
+        lock.withLock {
+            guard let slot = storage.slotByID[id] else { return false }
+            return storage.signature(of: Int(slot)).elementsEqual(signature.values)
+        }
+    }
+
     /// Reserves room for `count` replies, so a bulk load at start-up does not regrow its tables.
     public func reserveCapacity(_ count: Int) {
         lock.withLock { storage.reserve(count) }

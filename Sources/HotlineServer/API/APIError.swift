@@ -6,6 +6,8 @@ import HotlineCore
 struct ErrorBody: Content {
     var code: String
     var message: String
+    /// A refused reply's quality findings (`reply_quality`); absent otherwise.
+    var findings: [FindingView]? = nil
 }
 
 /// A refusal that is not the domain's: sign-in, request shape, uploads.
@@ -60,6 +62,8 @@ struct JSONErrorMiddleware: AsyncMiddleware {
             return (e.status, ErrorBody(code: e.code, message: e.message))
         case let e as APIError:
             return (e.status, ErrorBody(code: e.code, message: e.message))
+        case let e as ReplyRefusal:
+            return (.unprocessableEntity, ErrorBody(code: ReplyRefusal.code, message: e.message, findings: e.findings))
         case let e as DecodingError:
             return (.badRequest, ErrorBody(code: "invalid_body", message: "请求内容格式不正确：\(Self.describe(e))"))
         case is MultipartError:

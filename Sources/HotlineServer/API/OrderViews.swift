@@ -153,6 +153,8 @@ struct OrderDetail: Content {
     var extensionCount: Int
     var canRevealRequester: Bool
     var events: [EventView]
+    /// Set only on the answer to a submitted reply: the quality gate's warnings it was accepted with.
+    var qualityWarnings: [FindingView]?
 
     init(_ o: WorkOrder, events: [OrderEvent], units: UnitNames, actor: Actor, now: Date, rules: TimeRules) {
         order = OrderSummary(o, units: units, now: now, rules: rules)

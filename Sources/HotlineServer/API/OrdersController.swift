@@ -82,7 +82,11 @@ enum OrdersController {
         let actor = try req.actor
         let order = try await visibleOrder(req, actor: actor)
         try await PhotoRepository(database: req.db).requireUsable(input.beforePhotoIds + input.afterPhotoIds, for: order, by: actor)
-        return try await act(req, .submitReply(input.reply))
+        // The quality gate decides first (422 `reply_quality` with the findings); warnings come back with the order.
+        let (replied, warnings) = try await ReplyQuality.submit(req, input.reply, to: order, by: actor)
+        var detail = try await detailView(req, replied, actor: actor)
+        detail.qualityWarnings = warnings.isEmpty ? nil : warnings
+        return detail
     }
 
     @Sendable static func merge(_ req: Request) async throws -> OrderDetail {
@@ -110,18 +114,46 @@ enum OrdersController {
     }
 
     /// My queue: a unit's open orders in queue order, or the work waiting for the workstation roles.
-    @Sendable static func queue(_ req: Request) async throws -> OrderPage {
+    /// A unit's page is served from `QueueCache` while it is still true, with an ETag, so a phone that polls
+    /// gets 304 Not Modified until something in its queue changes.
+    @Sendable static func queue(_ req: Request) async throws -> Response {
         let actor = try req.actor
         let (limit, offset) = try paging(req)
         let repo = req.orderService.orders
-        let orders: [WorkOrder]
-        if actor.hasAny([.handler, .unitLeader]) {
-            orders = try await repo.queue(units: Array(actor.scope), limit: limit, offset: offset)
-        } else {
-            orders = try await repo.workQueue(roles: actor.roles, at: req.now, limit: limit, offset: offset)
-        }
-        let units = try await UnitNames.load(req)
         let rules = req.application.hotline.lifecycle.rules
+        guard actor.hasAny([.handler, .unitLeader]) else {
+            let orders = try await repo.workQueue(roles: actor.roles, at: req.now, limit: limit, offset: offset)
+            return try await page(orders, req, limit: limit, offset: offset, rules: rules).encodeResponse(for: req)
+        }
+        let scope = actor.scope.sorted { $0.uuidString < $1.uuidString }
+        let key = QueueCache.Key(scope: scope, limit: limit, offset: offset)
+        let generation = try await repo.queueGeneration(units: scope)
+        let names = try await req.application.unitCache.get(req.db)
+        let cache = req.application.queueCache
+        let page: QueueCache.Page
+        if let hit = cache.page(key, generation: generation, namesStamp: names.stamp, rules: rules, now: req.now) {
+            page = hit
+        } else {
+            let orders = try await repo.queue(units: scope, limit: limit, offset: offset)
+            let response = try await self.page(orders, req, limit: limit, offset: offset, rules: rules).encodeResponse(for: req)
+            let turns = orders.compactMap { DeadlineStatus.nextTurn(of: $0, at: req.now, rules: rules) }
+            page = QueueCache.Page(generation: generation, namesStamp: names.stamp, rules: rules,
+                                   validUntil: turns.min() ?? .distantFuture, body: response.body.buffer ?? ByteBuffer(),
+                                   etag: "W/\"q\(generation)-\(Int(names.stamp * 1000))-\(Int(req.now.timeIntervalSince1970 * 1000))\"")
+            cache.store(key, page)
+        }
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .eTag, value: page.etag)
+        headers.replaceOrAdd(name: .cacheControl, value: "private, no-cache")
+        if req.headers.first(name: .ifNoneMatch) == page.etag {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(buffer: page.body))
+    }
+
+    static func page(_ orders: [WorkOrder], _ req: Request, limit: Int, offset: Int, rules: TimeRules) async throws -> OrderPage {
+        let units = try await UnitNames.load(req)
         return OrderPage(items: orders.map { OrderSummary($0, units: units, now: req.now, rules: rules) },
                          total: orders.count, limit: limit, offset: offset)
     }
@@ -137,8 +169,18 @@ enum OrdersController {
     /// Search with filters; a unit only ever searches its own scope.
     @Sendable static func search(_ req: Request) async throws -> OrderPage {
         let actor = try req.actor
-        var filter = OrderFilter()
+        var filter = try filter(req, actor: actor)
         (filter.limit, filter.offset) = try paging(req)
+        let (orders, total) = try await req.orderService.orders.search(filter, at: req.now)
+        let units = try await UnitNames.load(req)
+        let rules = req.application.hotline.lifecycle.rules
+        return OrderPage(items: orders.map { OrderSummary($0, units: units, now: req.now, rules: rules) },
+                         total: total, limit: filter.limit, offset: filter.offset)
+    }
+
+    /// The search filters of the query string, confined to the actor's scope (search and exports share it).
+    static func filter(_ req: Request, actor: Actor) throws -> OrderFilter {
+        var filter = OrderFilter()
         struct Query: Decodable {
             var state: String?; var unit: UUID?; var category: UUID?; var urgency: Urgency?; var line: SpecialLine?
             var from: Date?; var to: Date?; var deadline: String?; var q: String?; var problem: Bool?
@@ -159,10 +201,6 @@ enum OrdersController {
         filter.receivedFrom = q.from; filter.receivedTo = q.to; filter.keyword = q.q.map { String($0.prefix(100)) }
         filter.problemOnly = q.problem ?? false
         if !actor.roles.contains(where: \.isWorkstationWide) { filter.scope = Array(actor.scope) }
-        let (orders, total) = try await req.orderService.orders.search(filter, at: req.now)
-        let units = try await UnitNames.load(req)
-        let rules = req.application.hotline.lifecycle.rules
-        return OrderPage(items: orders.map { OrderSummary($0, units: units, now: req.now, rules: rules) },
-                         total: total, limit: filter.limit, offset: filter.offset)
+        return filter
     }
 }

@@ -6,12 +6,13 @@ import HotlineStore
 struct SweepCommand: AsyncCommand {
     struct Signature: CommandSignature {}
 
-    var help: String { "Record reminders and breaches that are due now (each exactly once)" }
+    var help: String { "Record reminders, breaches and hotspot alerts that are due now (each exactly once)" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await prepareDatabase(app)
         let report = try await Sweeper(database: app.db, rules: app.hotline.lifecycle.rules).run(at: app.hotline.clock.now())
-        context.console.print("扫描工单 \(report.ordersScanned) 件，应提醒 \(report.remindersDue) 条，新记录 \(report.remindersRecorded) 条。")
+        context.console.print("扫描工单 \(report.ordersScanned) 件，应提醒 \(report.remindersDue) 条，新记录 \(report.remindersRecorded) 条；"
+            + "集中诉求 \(report.hotspotsFound) 处，新预警 \(report.hotspotsRaised) 处。")
     }
 }

@@ -26,10 +26,14 @@ struct DemoOrderPlayer {
     var rng: SeededGenerator
     var sequence = 0
     var stats: [String: Int] = [:]
+    /// Writes the final replies, each distinct from the earlier ones (its own random source, so rewriting a reply
+    /// does not change the rest of the story).
+    var writer: DemoReplyWriter
 
     init(service: OrderService, directory: DemoDirectory, now: Date, seed: UInt64) {
         self.service = service; self.directory = directory; self.now = now
         self.rng = SeededGenerator(seed: seed)
+        writer = DemoReplyWriter(seed: seed)
     }
 
     /// Stops an order's story when its next step would be in the future.
@@ -84,31 +88,12 @@ struct DemoOrderPlayer {
         return order
     }
 
-    mutating func reply(for topic: DemoTopic, order: WorkOrder, at: Date) -> Reply {
-        let k = Int.random(in: 0..<topic.findings.count, using: &rng)
-        let worker = DemoDirectory.person(&rng)
-        let dayText: String = {
-            let key = WorkCalendar.dayKey(at - hours(2...20)).split(separator: "-")
-            return "\(Int(key[1])!)月\(Int(key[2])!)日"
-        }()
-        let fill = { (s: String, rng: inout SeededGenerator) in
-            s.replacingOccurrences(of: "{place}", with: order.address)
-                .replacingOccurrences(of: "{n}", with: String(Int.random(in: 2...16, using: &rng)))
-                .replacingOccurrences(of: "{t}", with: String(Int.random(in: 12...15, using: &rng)))
-                .replacingOccurrences(of: "{t2}", with: String(Int.random(in: 19...22, using: &rng)))
-                .replacingOccurrences(of: "{d}", with: dayText)
-                .replacingOccurrences(of: "{w}", with: worker)
-        }
-        let visit: VisitKind = order.requestType == .suggestion || order.requestType == .consult ? .discussOnSite : .handleOnSite
-        return Reply(
-            truthfulness: chance(0.85) ? .verified : .partly,
-            findings: fill(topic.findings[k], &rng), process: fill(topic.processes[k], &rng),
-            result: fill(topic.results[k], &rng),
-            contact: "\(dayText)\(worker)电话联系\(order.requesterName)，并上门当面告知处理情况。",
-            requesterAttitude: ["\(order.requesterName)表示满意。", "\(order.requesterName)对处理结果表示认可。",
-                                "\(order.requesterName)表示基本满意，希望加强日常管理。"].randomElement(using: &rng)!,
-            visitKind: visit, visitedAt: at - hours(1...6), visitedBy: worker,
-            beforePhotoIDs: [UUID()], afterPhotoIDs: [UUID()])
+    /// Writes and submits the final reply, and remembers it for the next replies' comparison.
+    mutating func submitReply(_ topic: DemoTopic, _ order: WorkOrder, by handler: Actor, at: Date) async throws -> WorkOrder {
+        let reply = writer.write(for: topic, order: order, at: at)
+        let replied = try await act(.submitReply(reply), order.id, handler, at: at)
+        writer.remember(reply, of: order, category: topic.category)
+        return replied
     }
 
     mutating func playOne() async throws {
@@ -214,14 +199,14 @@ struct DemoOrderPlayer {
             let late = chance(0.1)
             let window = max(deadline.timeIntervalSince(t) - 3600, 600)
             t = late ? deadline - 3600 + hours(0.1...5) : t + Double.random(in: 0.3...0.95, using: &rng) * window
-            order = try await act(.submitReply(reply(for: topic, order: order, at: t)), order.id, handler, at: t)
+            order = try await submitReply(topic, order, by: handler, at: t)
             if stop == .replied { return }
             t += hours(0.3...5)
             if chance(0.12) {
                 order = try await act(.review(approve: false, note: "回复未写明办理后现场情况，请补充完善后重新提交。"), order.id, actor("reviewer"), at: t)
                 stats["reworked", default: 0] += 1
                 t += hours(1...8)
-                order = try await act(.submitReply(reply(for: topic, order: order, at: t)), order.id, handler, at: t)
+                order = try await submitReply(topic, order, by: handler, at: t)
                 t += hours(0.3...4)
             }
             order = try await act(.review(approve: true, note: "回复详实，同意"), order.id, actor(chance(0.5) ? "reviewer" : "reviewer2"), at: t)

@@ -55,6 +55,8 @@ struct ListPage: Encodable {
     var total: Int
     var empty: String
     var filters: Filters?
+    /// Current hotspots (集中诉求), on the workstation's pages only.
+    var hotspots: [HotspotView]? = nil
 
     struct Filters: Encodable {
         var q: String
@@ -79,7 +81,8 @@ enum ListPages {
         let units = try await UnitNames.load(req)
         let rules = req.application.hotline.lifecycle.rules
         let rows = orders.map { OrderRowView($0, units: units, now: req.now, rules: rules) }
-        let page = ListPage(heading: "我的待办", rows: rows, total: rows.count, empty: "暂无待办工单。", filters: nil)
+        var page = ListPage(heading: "我的待办", rows: rows, total: rows.count, empty: "暂无待办工单。", filters: nil)
+        page.hotspots = try await HotspotBoard.load(req, actor: actor)
         return try await Web.render(req, "list", title: "我的待办", active: "queue", page)
     }
 
@@ -106,8 +109,9 @@ enum ListPages {
             q: query.q ?? "", state: query.state ?? "", deadline: query.deadline ?? "",
             states: OrderState.allCases.map { ListPage.Option(value: $0.rawValue, label: Text.state($0), selected: $0.rawValue == query.state) },
             units: unitOptions, unit: query.unit ?? "", problem: query.problem == "1")
-        let page = ListPage(heading: "工单总览", rows: orders.map { OrderRowView($0, units: units, now: req.now, rules: rules) },
+        var page = ListPage(heading: "工单总览", rows: orders.map { OrderRowView($0, units: units, now: req.now, rules: rules) },
                             total: total, empty: "没有符合条件的工单。", filters: filters)
+        page.hotspots = try await HotspotBoard.load(req, actor: actor)
         return try await Web.render(req, "list", title: "工单总览", active: "orders", wide: true, page)
     }
 

@@ -147,13 +147,27 @@ enum OrderForms {
                 requesterAttitude: input.requesterAttitude ?? "", visitKind: input.visitKind.flatMap(VisitKind.init(rawValue:)) ?? .handleOnSite,
                 visitedAt: localDate(input.visitedAt), visitedBy: input.visitedBy ?? "",
                 beforePhotoIDs: before, afterPhotoIDs: after, photoWaiver: input.photoWaiver)
-            try await req.orderService.perform(.submitReply(reply), on: id, by: actor, at: req.now)
-            return Web.redirect("/orders/\(id)", ok: "回复已提交，等待工作站审核")
+            let (_, warnings) = try await ReplyQuality.submit(req, reply, to: order, by: actor)
+            // Warnings do not stop the reply; they go with the confirmation so the handler still reads them.
+            let done = warnings.isEmpty ? "回复已提交，等待工作站审核"
+                : "回复已提交，等待工作站审核。请注意：" + warnings.map(\.message).joined(separator: " ")
+            return Web.redirect("/orders/\(id)", ok: done)
+        } catch let refusal as ReplyRefusal {
+            guard let order = try await req.orderService.orders.find(id) else { throw refusal }
+            var page = try await OrderPages.view(req, order, actor: actor, form: kept)
+            page.replyCheck = OrderPageView.ReplyCheck(findings: refusal.findings, text: replyText(kept))
+            return try await Web.render(req, "order", title: "工单 \(order.number)", active: "", error: refusal.message,
+                                        status: .unprocessableEntity, page)
         } catch let error as DomainError {
             return try await refused(req, id: id, actor: actor, error: error, form: kept)
         } catch let error as APIError {
             return try await refused(req, id: id, actor: actor, error: .invalidInput(field: "照片", reason: error.message), form: kept)
         }
+    }
+
+    /// The typed reply as one text, for the side-by-side view of a batch-reply finding.
+    static func replyText(_ form: [String: String]) -> String {
+        ["findings", "process", "result", "contact", "requesterAttitude"].map { form[$0] ?? "" }.joined(separator: "\n")
     }
 
     /// The dispatcher's form for an order taken by phone or received on paper.

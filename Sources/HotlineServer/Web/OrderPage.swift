@@ -27,7 +27,12 @@ struct OrderPageView: Encodable {
     var subUnits: [ListPage.Option]
     var suggestedUnit: String?
     var workstationPhone: String
+    /// A refused reply's quality findings, listed in the reply form.
+    var replyCheck: ReplyCheck? = nil
+    /// Likely duplicates of this order, offered to a dispatcher for 并单.
+    var duplicates: [DuplicateView]? = nil
 
+    struct ReplyCheck: Encodable { var findings: [FindingView]; var text: String }
     struct Field: Encodable { var label: String; var value: String }
     struct EventRow: Encodable { var time: String; var label: String; var actor: String; var note: String }
     struct PhotoLink: Encodable { var id: String; var tag: String }
@@ -136,7 +141,10 @@ enum OrderPages {
                                     late: o.replyLate == true)
         }
         let dispatchable = allUnits.filter { $0.isDispatchable && ![.village, .community].contains($0.unitKind) }
-        return OrderPageView(
+        // A dispatcher looking at an order that can still be merged sees its likely duplicates (重复诉求).
+        let duplicates = actor.has(.dispatcher) && DuplicatesController.mergeableStates.contains(o.state)
+            ? try await DuplicatesController.suggestions(req, for: o, actor: actor) : nil
+        var view = OrderPageView(
             id: o.id.uuidString, row: OrderRowView(o, units: units, now: req.now, rules: lifecycle.rules), content: o.content,
             requesterName: PersonalData.maskName(o.requesterName), requesterPhone: PhoneNumber.masked(o.requesterPhone),
             canReveal: PersonalData.mayReveal(actor, o), requestType: Text.requestType(o.requestType), channel: o.channel.rawValue,
@@ -150,6 +158,8 @@ enum OrderPages {
             subUnits: allUnits.filter { actor.scope.contains($0.id!) && $0.id != actor.unitID && $0.id != o.leadUnitID }
                 .map { .init(value: $0.id!.uuidString, label: $0.name, selected: false) },
             suggestedUnit: units[suggested], workstationPhone: workstationPhone)
+        view.duplicates = duplicates
+        return view
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {

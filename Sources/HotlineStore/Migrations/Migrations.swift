@@ -9,5 +9,9 @@ public enum HotlineMigrations {
         M004_CreateAccess(),
         M005_QueueUnit(),
         M006_OpenQueueIndex(),
+        M007_QueueGenerations(),
+        M008_Measures(),
+        M009_ReplySignatures(),
+        M010_HotspotAlerts(),
     ]
 }

@@ -116,6 +116,17 @@ struct QualityGateTests {
         #expect(codes(gate.check(reply, for: order)) == [.visitBeforeReceipt])
     }
 
+    /// The web form gives the visit to the minute; an order received at 10:00:40 visited "10:00" is not early.
+    @Test func aVisitInTheMinuteTheOrderArrivedIsNotBeforeIt() {
+        var received = QualitySamples.order()
+        received.receivedAt = QualitySamples.t0 + 40
+        var reply = QualitySamples.heating
+        reply.visitedAt = QualitySamples.t0
+        #expect(gate.check(reply, for: received) == [])
+        reply.visitedAt = QualitySamples.t0 - 20
+        #expect(codes(gate.check(reply, for: received)) == [.visitBeforeReceipt])
+    }
+
     @Test func aVerifiedComplaintMustBeHandledOnSite() {
         var reply = QualitySamples.heating
         reply.visitKind = .persuadeOnSite

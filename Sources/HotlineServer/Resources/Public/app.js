@@ -25,3 +25,89 @@
     setTimeout(function () { delete form.dataset.sent; }, 8000);
   });
 })();
+
+// Live reply check (issue 5): while the handler types, the draft goes to the check endpoint (debounced, on the
+// page's session cookie with its CSRF token) and the findings show under the form, the similar earlier reply beside
+// this one. Nothing is stored; without JavaScript the same findings come back when the form is submitted.
+(function () {
+  var form = document.getElementById("reply-form");
+  var box = document.getElementById("reply-findings");
+  if (!form || !box || !window.fetch || !window.JSON) return;
+  var match = (form.getAttribute("action") || "").match(/^\/orders\/([^/]+)\/reply$/);
+  var token = form.querySelector("input[name=_csrf]");
+  if (!match || !token) return;
+  var url = "/api/v1/orders/" + match[1] + "/reply/check";
+  var parts = ["findings", "process", "result", "contact", "requesterAttitude"];
+  var timer = null, latest = 0;
+
+  function value(name) { var el = form.elements[name]; return el && el.value ? el.value : ""; }
+  // Photos chosen but not uploaded yet count as present: stand-in ids, distinct for before and after.
+  function photoIds(fileField, keptField, offset) {
+    var ids = value(keptField).split(",").filter(function (s) { return s.length > 0; });
+    var input = form.elements[fileField];
+    var n = input && input.files ? input.files.length : 0;
+    for (var i = 0; i < n; i++) ids.push("00000000-0000-4000-8000-" + String(offset + i).padStart(12, "0"));
+    return ids;
+  }
+  // The field holds Dalad Banner's time (UTC+8, no daylight saving) whatever the phone's own zone is.
+  function visitedAt() {
+    var m = value("visitedAt").match(/^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/);
+    if (!m) return null;
+    var t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4] - 8, +m[5]);
+    return new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  function draft() {
+    var body = {
+      truthfulness: value("truthfulness") || "verified", visitKind: value("visitKind") || "handleOnSite",
+      visitedAt: visitedAt(), visitedBy: value("visitedBy"), photoWaiver: value("photoWaiver") || null,
+      beforePhotoIds: photoIds("before[]", "keptBefore", 1), afterPhotoIds: photoIds("after[]", "keptAfter", 1001)
+    };
+    parts.forEach(function (p) { body[p] = value(p); });
+    return body;
+  }
+  function node(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text) el.textContent = text;
+    return el;
+  }
+  function column(title, text, extra) {
+    var div = node("div");
+    div.appendChild(node("h4", null, title));
+    div.appendChild(node("p", "reply-text" + (extra ? " " + extra : ""), text));
+    return div;
+  }
+  function render(result) {
+    box.textContent = "";
+    if (!result.findings.length) { box.appendChild(node("p", "muted", "回复质量检查：暂未发现问题。")); return; }
+    var list = node("ul");
+    result.findings.forEach(function (f) {
+      var item = node("li", "finding finding-" + f.severity);
+      item.setAttribute("data-code", f.code);
+      item.appendChild(node("span", "badge", f.severity === "block" ? "须修改" : "提醒"));
+      item.appendChild(document.createTextNode(" " + f.message));
+      var s = f.similarReply;
+      if (s && s.text) {
+        var pair = node("div", "side-by-side");
+        pair.appendChild(column("本回复", parts.map(value).join("\n")));
+        pair.appendChild(column("相似的既往回复：工单 " + (s.orderNumber || "") + "（相似度" + (s.percent || "") + "）", s.text, "similar-text"));
+        item.appendChild(pair);
+      }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+  function check() {
+    var ticket = ++latest;
+    fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token.value },
+      body: JSON.stringify(draft())
+    }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (result) { if (result && ticket === latest) render(result); })
+      .catch(function () { /* offline or signed out: the submission still checks */ });
+  }
+  function schedule() { clearTimeout(timer); timer = setTimeout(check, 700); }
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+})();

@@ -1,0 +1,73 @@
+import Foundation
+import Vapor
+import HotlineCore
+
+/// Encoded queue pages of units, kept while they are still true. A handler's phone asks for its queue far more
+/// often than the queue changes; a page is served again only when (1) the sum of the scope's queue counters
+/// (M007, raised by every write on any instance) is the one it was built at, (2) no listed order's deadline
+/// status (ok → due soon → overdue) has turned since, and (3) the unit names and time rules are the same.
+/// Anything else rebuilds it. Personal data in a page is masked for everyone, so one page serves a whole scope.
+final class QueueCache: @unchecked Sendable {
+    struct Key: Hashable {
+        let scope: [UUID]
+        let limit: Int
+        let offset: Int
+    }
+
+    struct Page {
+        let generation: Int64
+        let namesStamp: TimeInterval
+        let rules: TimeRules
+        let validUntil: Date
+        let body: ByteBuffer
+        let etag: String
+    }
+
+    private let lock = NSLock()
+    private var pages: [Key: Page] = [:]
+    let capacity: Int
+
+    init(capacity: Int = 2_000) { self.capacity = capacity }
+
+    func page(_ key: Key, generation: Int64, namesStamp: TimeInterval, rules: TimeRules, now: Date) -> Page? {
+        lock.withLock {
+            guard let page = pages[key], page.generation == generation, page.namesStamp == namesStamp,
+                  page.rules == rules, now < page.validUntil else { return nil }
+            return page
+        }
+    }
+
+    func store(_ key: Key, _ page: Page) {
+        lock.withLock {
+            if pages.count >= capacity { pages.removeAll(keepingCapacity: true) }
+            pages[key] = page
+        }
+    }
+
+    /// Drops every page (tests, and rule changes on this instance are caught by the rules check anyway).
+    func removeAll() { lock.withLock { pages.removeAll() } }
+}
+
+extension Application {
+    private struct QueueCacheKey: StorageKey { typealias Value = QueueCache }
+
+    var queueCache: QueueCache {
+        if let cache = storage[QueueCacheKey.self] { return cache }
+        let cache = QueueCache()
+        storage[QueueCacheKey.self] = cache
+        return cache
+    }
+}
+
+extension DeadlineStatus {
+    /// When the status of `order` will next turn by the clock alone (ok → due soon, due soon → overdue); nil when
+    /// it never will without a write.
+    static func nextTurn(of order: WorkOrder, at now: Date, rules: TimeRules) -> Date? {
+        guard [.dispatched, .returnRequested, .handling].contains(order.state),
+              let deadline = order.state == .dispatched ? order.signDeadline : order.internalDeadline(rules: rules) else { return nil }
+        let soon = deadline - (rules.reminderLeads.max() ?? 4 * 3600)
+        if now < soon { return soon }
+        if now <= deadline { return Date(timeIntervalSinceReferenceDate: deadline.timeIntervalSinceReferenceDate.nextUp) }
+        return nil
+    }
+}
