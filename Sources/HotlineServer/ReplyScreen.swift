@@ -151,6 +151,20 @@ final class ReplyScreen: @unchecked Sendable {
     }
 }
 
+/// Starts loading the batch-reply index in the background as a server starts, so the first reply check does not
+/// wait for a large table (a check arriving meanwhile waits for the same load).
+public func warmUpReplyIndex(_ app: Application) {
+    let screen = app.replyScreen, db = app.db, now = app.hotline.clock.now(), logger = app.logger
+    Task {
+        do {
+            try await screen.prepare(db, now: now)
+            logger.info("batch-reply index ready: \(screen.index.count) replies")
+        } catch {
+            logger.warning("batch-reply index not loaded yet (loads on the first check): \(error)")
+        }
+    }
+}
+
 extension Application {
     private struct ReplyScreenKey: StorageKey { typealias Value = ReplyScreen }
 

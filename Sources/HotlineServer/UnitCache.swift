@@ -11,8 +11,9 @@ final class UnitCache: @unchecked Sendable {
     struct Snapshot: Sendable {
         let names: [UUID: String]
         let children: [UUID: [UUID]]
-        /// When this snapshot was read (process uptime): pages built from it name it, so a reload rebuilds them.
-        let stamp: TimeInterval
+        /// A digest of every unit's id and name: pages built from the snapshot name it, so a rename rebuilds them
+        /// and a reload that changed nothing does not.
+        let fingerprint: Int
 
         /// A unit and every unit below it.
         func scope(of unit: UUID) -> Set<UUID> {
@@ -38,7 +39,10 @@ final class UnitCache: @unchecked Sendable {
         let units = try await UnitModel.query(on: db).all()
         var children: [UUID: [UUID]] = [:]
         for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit.id!) } }
-        let fresh = Snapshot(names: Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) }), children: children, stamp: now)
+        var digest = Hasher()
+        for unit in units.sorted(by: { $0.id!.uuidString < $1.id!.uuidString }) { digest.combine(unit.id!); digest.combine(unit.name) }
+        let fresh = Snapshot(names: Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) }), children: children,
+                             fingerprint: digest.finalize())
         lock.withLock { snapshot = fresh; loadedAt = now }
         return fresh
     }

@@ -34,9 +34,12 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(SweepCommand(), as: "sweep")
     app.asyncCommands.use(BenchCommand(), as: "bench")
+    app.asyncCommands.use(MeasuresBenchCommand(), as: "bench-measures")
+    app.asyncCommands.use(ReplyIndexBenchCommand(), as: "bench-replies")
     app.asyncCommands.use(LoadSeedCommand(), as: "loadseed")
     app.asyncCommands.use(QualityEvalCommand(), as: "quality-eval")
     app.asyncCommands.use(RulesCommand(), as: "rules")
+    app.asyncCommands.use(ReportCommand(), as: "report")
 
     try routes(app)
     if settings.sweepInterval > 0 {

@@ -25,6 +25,7 @@ func routes(_ app: Application) throws {
     MeasuresController.register(signedIn)
 
     SitePages.register(app)
+    MeasurePages.register(app)
     StaticAssets.register(app)
 }
 

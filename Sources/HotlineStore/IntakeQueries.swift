@@ -35,28 +35,36 @@ public struct IntakeQueries: Sendable {
     }
 
     /// Orders received within `days` of `order` (either side), other than it and not already merged: the orders a
-    /// duplicate of it could be merged under. Newest first, at most `limit`.
+    /// duplicate of it could be merged under. Every order from the same phone number, and of the others the newest
+    /// `limit` of the same category (or of any category when the order has none): the detector weighs them.
     public func candidates(around order: WorkOrder, days: Double, limit: Int = 5_000) async throws -> [IntakeCandidate] {
-        let rows = try await sql.raw("""
+        let from = order.receivedAt - days * 86_400, to = order.receivedAt + days * 86_400
+        let base: SQLQueryString = """
             SELECT o.id, o.number, o.title, o.state, o.requester_phone, o.address, o.content, o.received_at,
                    c.name AS category
             FROM orders o LEFT JOIN categories c ON c.id = o.category_id
-            WHERE o.received_at >= \(bind: order.receivedAt - days * 86_400)
-            AND o.received_at <= \(bind: order.receivedAt + days * 86_400)
+            WHERE o.received_at >= \(bind: from) AND o.received_at <= \(bind: to)
             AND o.id <> \(bind: order.id) AND o.state <> \(bind: OrderState.merged.rawValue)
-            ORDER BY o.received_at DESC LIMIT \(bind: limit)
-            """).all()
-        return try rows.map { row in
+            """
+        let samePhone = try await sql.raw(base + " AND o.requester_phone = \(bind: order.requesterPhone)").all()
+        let nearby: SQLQueryString = order.categoryID.map { (id: UUID) -> SQLQueryString in " AND o.category_id = \(bind: id)" } ?? ""
+        let others = try await sql.raw(base + nearby + " ORDER BY o.received_at DESC LIMIT \(bind: limit)").all()
+        var seen = Set<UUID>()
+        var candidates: [IntakeCandidate] = []
+        for row in samePhone + others {
+            let id = try row.decode(column: "id", as: UUID.self)
+            guard seen.insert(id).inserted else { continue }
             let request = IntakeRequest(
-                orderID: try row.decode(column: "id", as: UUID.self),
+                orderID: id,
                 phone: try row.decode(column: "requester_phone", as: String.self),
                 address: try row.decode(column: "address", as: String.self),
                 category: try row.decode(column: "category", as: String?.self) ?? "",
                 content: try row.decode(column: "content", as: String.self),
                 receivedAt: try row.decode(column: "received_at", as: Date.self))
-            return IntakeCandidate(request: request, number: try row.decode(column: "number", as: String.self),
-                                   title: try row.decode(column: "title", as: String.self),
-                                   state: try OrderRow.enumValue(try row.decode(column: "state", as: String.self)))
+            candidates.append(IntakeCandidate(request: request, number: try row.decode(column: "number", as: String.self),
+                                              title: try row.decode(column: "title", as: String.self),
+                                              state: try OrderRow.enumValue(try row.decode(column: "state", as: String.self))))
         }
+        return candidates
     }
 }

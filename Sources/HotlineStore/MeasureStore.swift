@@ -108,6 +108,36 @@ public struct MeasureStore: Sendable {
         }
     }
 
+    /// Stores facts of orders whose facts are not stored yet (bulk loads, benchmarks) and rolls them up.
+    public func load(_ facts: [DispatchFact]) async throws {
+        try await database.transaction { db in
+            let sql = db as! any SQLDatabase
+            try await Self.insert(facts, on: sql)
+            var deltas: [DayKey: MeasureCounts] = [:]
+            for fact in facts { deltas[DayKey(unit: fact.unitID, day: fact.day), default: .zero] += fact.counts }
+            try await Self.addToDays(deltas, on: sql)
+        }
+    }
+
+    /// Each unit's own counts straight from every fact (no day roll-up): what the roll-up saves, for benchmarks
+    /// and checks. The clock's part is left out.
+    public func scanTallies(days: ClosedRange<Int>) async throws -> [UUID: MeasureCounts] {
+        let sums = Self.countColumns.map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")
+        let rows = try await sql.raw("""
+            SELECT unit_id, \(unsafeRaw: sums) FROM dispatch_facts
+            WHERE day BETWEEN \(bind: days.lowerBound) AND \(bind: days.upperBound) GROUP BY unit_id
+            """).all()
+        var out: [UUID: MeasureCounts] = [:]
+        for row in rows {
+            var counts = MeasureCounts()
+            for (column, field) in zip(Self.countColumns, MeasureCounts.fields) {
+                counts[keyPath: field.keyPath] = try row.decode(column: column, as: Int?.self) ?? 0
+            }
+            out[try row.decode(column: "unit_id", as: UUID.self)] = counts
+        }
+        return out
+    }
+
     struct DayKey: Hashable { let unit: UUID; let day: Int }
 
     static func insert(_ facts: [DispatchFact], on sql: any SQLDatabase) async throws {

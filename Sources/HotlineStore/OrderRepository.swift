@@ -106,13 +106,13 @@ public struct OrderRepository: Sendable {
     /// Stores a new order with its creation event.
     public func insert(_ order: WorkOrder, event: OrderEvent) async throws {
         let row = OrderRow(order, rules: rules)
-        try await database.transaction { db in
+        try await WriteGate.write(database) { try await database.transaction { db in
             let sql = db as! any SQLDatabase
             try await sql.insert(into: "orders")
                 .model(row, nilEncodingStrategy: .asNil).run()
             try await Self.appendEvents([event], to: order.id, on: sql)
             try await Self.bumpQueues([row.queueUnitId], on: sql)
-        }
+        } }
     }
 
     /// Writes decisions as one transaction; each order must still be at the version it was read at,
@@ -121,7 +121,7 @@ public struct OrderRepository: Sendable {
     /// unit is the one each order leaves (the version check makes it exact). Without them it is read here.
     public func apply(_ decisions: [Decision], previous: [WorkOrder]? = nil) async throws {
         let rules = self.rules
-        try await database.transaction { db in
+        try await WriteGate.write(database) { try await database.transaction { db in
             let sql = db as! any SQLDatabase
             var touched: [UUID?] = []
             for (i, decision) in decisions.enumerated() {
@@ -147,7 +147,7 @@ public struct OrderRepository: Sendable {
                 try await MeasureStore.refresh(orderID: decision.order.id, newEvents: decision.events, rules: rules, on: sql)
             }
             try await Self.bumpQueues(touched, on: sql)
-        }
+        } }
     }
 
     /// Raises the queue counter of each unit (M007), in the caller's transaction.

@@ -24,6 +24,7 @@ do {
     } else if env.arguments.count > 1 && env.arguments[1] == "serve" {
         try await prepareToServe(app)
     }
+    if start || env.arguments.dropFirst().first == "serve" { warmUpReplyIndex(app) }
     try await app.execute()
     try await app.asyncShutdown()
 } catch {

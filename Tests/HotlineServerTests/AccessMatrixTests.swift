@@ -93,11 +93,13 @@ struct AccessMatrixTests {
         }
     }
 
-    static func body(_ c: Case, order: WorkOrder, b: MiniBanner, api: APITester, lead: WorkOrder?) async throws -> [String: AnyJSON] {
+    static func body(_ c: Case, order: WorkOrder, b: MiniBanner, api: APITester, lead: WorkOrder?, who: Who) async throws -> [String: AnyJSON] {
         if c.body["reply"] != nil {
-            // A real reply with real photos uploaded for this order.
+            // A real reply with real photos uploaded for this order; the leader's is written in its own words, as
+            // one text on two orders would be refused as a batch reply (notice §5.3).
             let photos = try await PhotoTests.uploadPair(api, order: order, as: b.handlerA)
-            return ReplyFixture.json(before: photos.0, after: photos.1)
+            return who == .leaderA ? QualityReplies.otherGood(before: photos.0, after: photos.1)
+                : ReplyFixture.json(before: photos.0, after: photos.1)
         }
         var out: [String: AnyJSON] = [:]
         for (k, v) in c.body {
@@ -124,7 +126,7 @@ struct AccessMatrixTests {
                     n += 1
                     let order = try await Self.prepare(c.stage, b, number: "M-\(n)")
                     let lead = c.name == "merge" ? try await b.dispatched("M-\(n)-lead") : nil
-                    let body = try await Self.body(c, order: order, b: b, api: api, lead: lead)
+                    let body = try await Self.body(c, order: order, b: b, api: api, lead: lead, who: who)
                     let res = try await api.send(.POST, "/api/v1/orders/\(order.id)/\(c.path)", as: who.actor(b),
                                                  json: body.isEmpty ? nil : body)
                     let allowed = c.allowed.contains(who.rawValue)

@@ -129,18 +129,15 @@ enum OrdersController {
         let key = QueueCache.Key(scope: scope, limit: limit, offset: offset)
         let generation = try await repo.queueGeneration(units: scope)
         let names = try await req.application.unitCache.get(req.db)
-        let cache = req.application.queueCache
-        let page: QueueCache.Page
-        if let hit = cache.page(key, generation: generation, namesStamp: names.stamp, rules: rules, now: req.now) {
-            page = hit
-        } else {
+        let now = req.now
+        let page = try await req.application.queueCache.page(key, generation: generation, names: names.fingerprint,
+                                                             rules: rules, now: now) {
             let orders = try await repo.queue(units: scope, limit: limit, offset: offset)
             let response = try await self.page(orders, req, limit: limit, offset: offset, rules: rules).encodeResponse(for: req)
-            let turns = orders.compactMap { DeadlineStatus.nextTurn(of: $0, at: req.now, rules: rules) }
-            page = QueueCache.Page(generation: generation, namesStamp: names.stamp, rules: rules,
+            let turns = orders.compactMap { DeadlineStatus.nextTurn(of: $0, at: now, rules: rules) }
+            return QueueCache.Page(generation: generation, names: names.fingerprint, rules: rules,
                                    validUntil: turns.min() ?? .distantFuture, body: response.body.buffer ?? ByteBuffer(),
-                                   etag: "W/\"q\(generation)-\(Int(names.stamp * 1000))-\(Int(req.now.timeIntervalSince1970 * 1000))\"")
-            cache.store(key, page)
+                                   etag: "W/\"q\(generation)-\(UInt(bitPattern: names.fingerprint) % 1_000_000)-\(Int(now.timeIntervalSince1970 * 1000))\"")
         }
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .eTag, value: page.etag)

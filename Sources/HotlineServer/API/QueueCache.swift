@@ -14,9 +14,9 @@ final class QueueCache: @unchecked Sendable {
         let offset: Int
     }
 
-    struct Page {
+    struct Page: Sendable {
         let generation: Int64
-        let namesStamp: TimeInterval
+        let names: Int
         let rules: TimeRules
         let validUntil: Date
         let body: ByteBuffer
@@ -25,23 +25,39 @@ final class QueueCache: @unchecked Sendable {
 
     private let lock = NSLock()
     private var pages: [Key: Page] = [:]
+    private var building: [Key: Task<Page, any Error>] = [:]
     let capacity: Int
 
     init(capacity: Int = 2_000) { self.capacity = capacity }
 
-    func page(_ key: Key, generation: Int64, namesStamp: TimeInterval, rules: TimeRules, now: Date) -> Page? {
-        lock.withLock {
-            guard let page = pages[key], page.generation == generation, page.namesStamp == namesStamp,
-                  page.rules == rules, now < page.validUntil else { return nil }
-            return page
+    /// The cached page if it is still true, else one built by `build`. Requests that miss together wait for one
+    /// build instead of each building the same page (a page is costly; 64 phones asking at once are not).
+    func page(_ key: Key, generation: Int64, names: Int, rules: TimeRules, now: Date,
+              build: @escaping @Sendable () async throws -> Page) async throws -> Page {
+        func fresh(_ page: Page) -> Bool {
+            page.generation == generation && page.names == names && page.rules == rules && now < page.validUntil
         }
-    }
-
-    func store(_ key: Key, _ page: Page) {
-        lock.withLock {
-            if pages.count >= capacity { pages.removeAll(keepingCapacity: true) }
-            pages[key] = page
+        let task: Task<Page, any Error> = lock.withLock {
+            if let page = pages[key], fresh(page) { return Task { page } }
+            if let running = building[key] { return running }
+            let task = Task { try await build() }
+            building[key] = task
+            return task
         }
+        let built: Page
+        do { built = try await task.value } catch {
+            lock.withLock { if building[key] == task { building[key] = nil } }
+            throw error
+        }
+        lock.withLock {
+            if building[key] == task {
+                building[key] = nil
+                if pages.count >= capacity { pages.removeAll(keepingCapacity: true) }
+                pages[key] = built
+            }
+        }
+        // A build that began before this request read its counters may be older than what it must show.
+        return fresh(built) ? built : try await build()
     }
 
     /// Drops every page (tests, and rule changes on this instance are caught by the rules check anyway).

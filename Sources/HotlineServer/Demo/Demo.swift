@@ -36,6 +36,7 @@ public enum Demo {
         let service = OrderService(database: db, lifecycle: lifecycle)
         var player = DemoOrderPlayer(service: service, directory: directory, now: now, seed: seed)
         try await player.play(count: orders)
+        try await DemoPublicity.load(on: PublicityRepository(database: db), directory: directory, now: now)
         var byState: [OrderState: Int] = [:]
         for state in OrderState.allCases { byState[state] = try await service.orders.count(state: state) }
         _ = try await Sweeper(database: db, rules: lifecycle.rules).run(at: now)

@@ -27,7 +27,7 @@ struct DemoReplyWriter {
     mutating func write(for topic: DemoTopic, order: WorkOrder, at: Date, attempts: Int = 40) -> Reply {
         var best: (reply: Reply, similarity: Double)?
         for _ in 0..<attempts {
-            let reply = compose(topic, order: order, at: at)
+            let reply = draft(topic, order: order, at: at)
             let findings = rule.check(reply, for: order, category: topic.category, in: index)
             let similarity = findings.compactMap(\.similarReply?.similarity).max() ?? 0
             if findings.isEmpty { best = (reply, 0); break }
@@ -46,7 +46,8 @@ struct DemoReplyWriter {
     private mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
     private mutating func hours(_ range: ClosedRange<Double>) -> TimeInterval { Double.random(in: range, using: &rng) * 3600 }
 
-    private mutating func compose(_ topic: DemoTopic, order: WorkOrder, at: Date) -> Reply {
+    /// One reply as a handler might write it, not yet compared with the others (the benchmark's stored replies).
+    mutating func draft(_ topic: DemoTopic, order: WorkOrder, at: Date) -> Reply {
         let k = Int.random(in: 0..<topic.findings.count, using: &rng)
         let worker = DemoDirectory.person(&rng)
         let visited = max(order.receivedAt, min(at - 600, max(order.receivedAt + 900, at - hours(1...6))))

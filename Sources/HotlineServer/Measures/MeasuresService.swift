@@ -116,18 +116,7 @@ enum MeasuresService {
         let directory = try await directory(req.db)
         let tallies = try await store(req).tallies(days: period.days, at: req.now)
         let publicity = try await PublicityRepository(database: req.db).accepted(in: period)
-        let rows = directory.units.map { unit in
-            measures(unit, directory: directory, tallies: tallies, publicity: publicity, settings: settings)
-        }
-        let ranking = Ranking(period: period, entries: rows.filter(\.assessed).map {
-            RankingEntry(unitID: $0.unitId, name: $0.unitName, counts: $0.counts, dueOpen: $0.dueOpen, publicity: $0.publicity)
-        }, settings: settings)
-        let ranks = Dictionary(uniqueKeysWithValues: ranking.rows.map { ($0.unitID, $0) })
-        let ranked = rows.map { row -> UnitMeasures in
-            var row = row
-            if let r = ranks[row.unitId] { row.rank = r.rank; row.score = r.score }
-            return row
-        }
+        let ranked = ranked(period: period, directory: directory, tallies: tallies, publicity: publicity, settings: settings)
         let all = tallies.values.reduce(UnitTally(), +)
         let total = UnitMeasures(unitId: UUID(uuidString: "00000000-0000-0000-0000-000000000000")!, unitName: "全旗", unitKind: "banner", parentId: nil, assessed: false,
                                  counts: all.counts, dueOpen: all.dueOpen,
@@ -136,6 +125,23 @@ enum MeasuresService {
         return MeasureReport(period: PeriodView(period), asOf: req.now, settings: settings, total: total,
                              units: ranked.filter { maySee(actor, $0.unitId) && ($0.assessed || $0.counts.dispatched > 0 || $0.parentId != nil) }
                                 .filter { $0.unitKind != UnitKind.workstation.rawValue && $0.unitKind != UnitKind.cityPlatform.rawValue })
+    }
+
+    /// Every unit's rolled-up measures, with rank and score among the assessed units.
+    static func ranked(period: Period, directory: Directory, tallies: [UUID: UnitTally], publicity: [UUID: PublicityCounts],
+                       settings: MeasureSettings) -> [UnitMeasures] {
+        let rows = directory.units.map { unit in
+            measures(unit, directory: directory, tallies: tallies, publicity: publicity, settings: settings)
+        }
+        let ranking = Ranking(period: period, entries: rows.filter(\.assessed).map {
+            RankingEntry(unitID: $0.unitId, name: $0.unitName, counts: $0.counts, dueOpen: $0.dueOpen, publicity: $0.publicity)
+        }, settings: settings)
+        let ranks = Dictionary(uniqueKeysWithValues: ranking.rows.map { ($0.unitID, $0) })
+        return rows.map { row -> UnitMeasures in
+            var row = row
+            if let r = ranks[row.unitId] { row.rank = r.rank; row.score = r.score }
+            return row
+        }
     }
 
     static func measures(_ unit: UnitModel, directory: Directory, tallies: [UUID: UnitTally],

@@ -95,9 +95,12 @@ enum MeasureLinks {
         var items = [("period", period.kind.rawValue), ("date", PeriodView(period).date)]
         if let unit { items.insert(("unit", unit.uuidString), at: 0) }
         items += extra
-        return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+        return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "")" }
             .joined(separator: "&")
     }
+
+    /// RFC 3986's unreserved characters: what a query value may hold unescaped.
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// `/measures/orders?unit=…&period=…&date=…&slice=…`; no unit means the whole banner.
     static func orders(_ unit: UUID?, _ slice: MeasureSlice, _ period: Period) -> String {

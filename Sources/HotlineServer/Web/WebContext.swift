@@ -46,6 +46,7 @@ enum Web {
             nav.append(NavItem(href: "/orders?problem=1", label: "问题工单", active: active == "problems"))
         }
         if actor.has(.dispatcher) { nav.append(NavItem(href: "/orders/new", label: "登记工单", active: active == "new")) }
+        nav += MeasurePages.nav(actor, active: active)
         nav.append(NavItem(href: "/inbox", label: "消息", active: active == "inbox"))
         nav.append(NavItem(href: "/units", label: "单位通讯录", active: active == "units"))
         if actor.has(.admin) { nav.append(NavItem(href: "/admin", label: "系统管理", active: active == "admin")) }
