@@ -26,10 +26,11 @@ final class ReplyScreen: @unchecked Sendable {
     /// The newest `created_at` read from the table; nil before anything was read.
     private var newest: Date?
 
-    init(config: QualityConfig = QualityConfig(), overlap: TimeInterval = 60, pageSize: Int = 20_000) {
+    init(config: QualityConfig = QualityConfig(), overlap: TimeInterval = 60, pageSize: Int = 20_000,
+         maximumPerBucket: Int? = nil) {
         gate = QualityGate(config: config)
         batch = BatchReplyRule(config: config.batch)
-        index = SimilarityIndex()
+        index = maximumPerBucket.map { SimilarityIndex(maximumPerBucket: $0) } ?? SimilarityIndex()
         self.overlap = overlap
         self.pageSize = pageSize
     }

@@ -198,7 +198,9 @@ public struct MeasureStore: Sendable {
 
     /// Each unit's own tally (no roll-up) for orders dispatched on `days` (yyyymmdd, Asia/Shanghai), as at `now`.
     public func tallies(days: ClosedRange<Int>, at now: Date) async throws -> [UUID: UnitTally] {
-        try await grouped(days: days, at: now, bucket: nil).mapValues { $0[0] ?? UnitTally() }
+        // Summed from months: grouped by unit alone, SQLite's planner walks the (unit, day) index over every fact
+        // instead of the small index of open facts (1.6 s against 50 ms at a million facts).
+        try await grouped(days: days, at: now, bucket: 100).mapValues { $0.values.reduce(UnitTally(), +) }
     }
 
     /// Each unit's own tally per calendar month (yyyymm) for orders dispatched on `days`, as at `now`.
@@ -206,12 +208,11 @@ public struct MeasureStore: Sendable {
         try await grouped(days: days, at: now, bucket: 100)
     }
 
-    /// Sums the day roll-up by unit (and by `day / bucket` when given), then adds what the clock decides: open
+    /// Sums the day roll-up by unit and `day / bucket`, then adds what the clock decides: open
     /// facts past their internal deadline are late if they still owe the reply, and due-open if nothing is approved.
-    func grouped(days: ClosedRange<Int>, at now: Date, bucket: Int?) async throws -> [UUID: [Int: UnitTally]] {
-        let bucketExpr = bucket.map { "day / \($0)" } ?? "0"
-        // A constant in GROUP BY would name a column position: group by the unit alone when there is no bucket.
-        let groupBy = bucket.map { "unit_id, day / \($0)" } ?? "unit_id"
+    func grouped(days: ClosedRange<Int>, at now: Date, bucket: Int) async throws -> [UUID: [Int: UnitTally]] {
+        let bucketExpr = "day / \(bucket)"
+        let groupBy = "unit_id, \(bucketExpr)"
         // PostgreSQL sums BIGINT as NUMERIC: cast back so both engines answer integers.
         let sums = Self.countColumns.map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")
         let rows = try await sql.raw("""

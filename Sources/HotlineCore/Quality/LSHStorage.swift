@@ -3,10 +3,17 @@ import Foundation
 /// The index's storage: entries in parallel arrays (a removed entry's slot is reused), and per band an
 /// open-addressing table of bucket heads with the bucket's entries chained through `next`. A bucket's key is
 /// never stored: it is the band's bytes of the head entry's signature, read back when probing.
+///
+/// One more chain than there are bands links entries by their whole signature: a template copied with only its
+/// blanks changed normalises to the same text, so its copies share one signature and are found there at once,
+/// however crowded the bands' buckets are (a template used thousands of times fills every band bucket it is in,
+/// and only the newest `perBucket` entries of a bucket are examined).
 struct LSHStorage {
     let hashCount: Int
     let bands: Int
     let rows: Int
+    /// Chains per entry: one per band, and the whole-signature chain last.
+    let links: Int
 
     var signatures = ContiguousArray<UInt8>()
     var ids = ContiguousArray<UUID>()
@@ -14,7 +21,7 @@ struct LSHStorage {
     var categoryOf = ContiguousArray<Int32>()
     /// Insertion order: ties go to the earlier reply.
     var sequence = ContiguousArray<UInt32>()
-    /// `next[entry * bands + band]`: the next entry in the same bucket, −1 at the end.
+    /// `next[entry * links + link]`: the next entry in the same bucket, −1 at the end.
     var next = ContiguousArray<Int32>()
     /// Query-visit marks: an entry already scored in this query carries the current generation.
     var stamps = ContiguousArray<UInt32>()
@@ -31,24 +38,25 @@ struct LSHStorage {
         hashCount = parameters.hashCount
         bands = parameters.bands
         rows = parameters.rows
-        tables = Array(repeating: BucketTable(capacity: 16), count: bands)
+        links = parameters.bands + 1
+        tables = Array(repeating: BucketTable(capacity: 16), count: links)
         if expectedCount > 0 { reserve(expectedCount) }
     }
 
     mutating func reserve(_ count: Int) {
         signatures.reserveCapacity(count * hashCount)
         ids.reserveCapacity(count); orders.reserveCapacity(count); categoryOf.reserveCapacity(count)
-        sequence.reserveCapacity(count); next.reserveCapacity(count * bands); stamps.reserveCapacity(count)
+        sequence.reserveCapacity(count); next.reserveCapacity(count * links); stamps.reserveCapacity(count)
         slotByID.reserveCapacity(count)
         let capacity = BucketTable.capacity(for: count)
-        for band in 0..<bands where tables[band].heads.count < capacity { rehash(band, capacity: capacity) }
+        for band in 0..<links where tables[band].heads.count < capacity { rehash(band, capacity: capacity) }
     }
 
     // MARK: - Entries
 
     mutating func insert(id: UUID, orderID: UUID, category: String, signature: [UInt8]) {
         let entry = store(id: id, orderID: orderID, category: category, signature: signature)
-        for band in 0..<bands { link(entry, band: band) }
+        for band in 0..<links { link(entry, band: band) }
     }
 
     /// Stores every reply, then links them band by band (the same chains as one insert at a time).
@@ -62,7 +70,7 @@ struct LSHStorage {
                                  signature: reply.signature.values))
         }
         let capacity = BucketTable.capacity(for: liveCount)
-        for band in 0..<bands {
+        for band in 0..<links {
             if tables[band].heads.count < capacity { rehash(band, capacity: capacity) }
             for entry in entries { link(entry, band: band) }
         }
@@ -83,7 +91,7 @@ struct LSHStorage {
             entry = ids.count
             signatures.append(contentsOf: signature)
             ids.append(id); orders.append(orderID); categoryOf.append(category); sequence.append(counter)
-            next.append(contentsOf: repeatElement(-1, count: bands))
+            next.append(contentsOf: repeatElement(-1, count: links))
             stamps.append(0)
         }
         counter &+= 1
@@ -96,7 +104,7 @@ struct LSHStorage {
     mutating func remove(id: UUID) -> Bool {
         guard let slot = slotByID.removeValue(forKey: id) else { return false }
         let entry = Int(slot)
-        for band in 0..<bands { unlink(entry, band: band) }
+        for band in 0..<links { unlink(entry, band: band) }
         freeSlots.append(slot)
         liveCount -= 1
         return true
@@ -125,8 +133,29 @@ struct LSHStorage {
         return key
     }
 
+    /// A 64-bit hash of a whole signature, eight bytes at a time: the key of the last chain.
+    @inline(__always)
+    private static func wholeKey(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ count: Int) -> UInt64 {
+        var hash: UInt64 = 0x1234_5202_6030_2001
+        var k = 0
+        while k + 8 <= count {
+            var word: UInt64 = 0
+            for r in 0..<8 { word |= UInt64(bytes[offset + k + r]) << (8 * r) }
+            hash = StableHash.mix64(hash ^ word)
+            k += 8
+        }
+        while k < count { hash = StableHash.mix64(hash ^ UInt64(bytes[offset + k])); k += 1 }
+        return hash
+    }
+
+    /// The key of chain `band` of the signature starting at `base`: the band's bytes, or the whole-signature hash.
+    @inline(__always)
+    private func key(_ bytes: UnsafeBufferPointer<UInt8>, base: Int, band: Int) -> UInt64 {
+        band == bands ? Self.wholeKey(bytes, base, hashCount) : Self.key(bytes, base + band * rows, rows)
+    }
+
     private func key(entry: Int, band: Int) -> UInt64 {
-        signatures.withUnsafeBufferPointer { Self.key($0, entry * hashCount + band * rows, rows) }
+        signatures.withUnsafeBufferPointer { key($0, base: entry * hashCount, band: band) }
     }
 
     @inline(__always)
@@ -152,7 +181,7 @@ struct LSHStorage {
             rehash(band, capacity: tables[band].heads.count * 2)
         }
         let (slot, found) = probe(key(entry: entry, band: band), band: band)
-        next[entry * bands + band] = found ? tables[band].heads[slot] : -1
+        next[entry * links + band] = found ? tables[band].heads[slot] : -1
         if !found { tables[band].used += 1 }
         tables[band].heads[slot] = Int32(entry)
     }
@@ -160,18 +189,18 @@ struct LSHStorage {
     private mutating func unlink(_ entry: Int, band: Int) {
         let (slot, found) = probe(key(entry: entry, band: band), band: band)
         guard found else { return }
-        let following = next[entry * bands + band]
+        let following = next[entry * links + band]
         var current = Int(tables[band].heads[slot])
         if current == entry {
             if following < 0 { deleteSlot(slot, band: band) } else { tables[band].heads[slot] = following }
         } else {
             while current >= 0 {
-                let after = Int(next[current * bands + band])
-                if after == entry { next[current * bands + band] = following; break }
+                let after = Int(next[current * links + band])
+                if after == entry { next[current * links + band] = following; break }
                 current = after
             }
         }
-        next[entry * bands + band] = -1
+        next[entry * links + band] = -1
     }
 
     /// Backward-shift deletion keeps linear probing correct without tombstones.
@@ -208,8 +237,8 @@ struct LSHStorage {
 
     // MARK: - Query
 
-    /// Walks the query's bucket in every band and scores each entry the first time it is met (a stamp marks
-    /// it), so nothing is collected but the entries that reach `minimum`.
+    /// Walks the query's bucket in every band, the whole-signature chain first, and scores each entry the first
+    /// time it is met (a stamp marks it), so nothing is collected but the entries that reach `minimum`.
     mutating func query(_ signature: [UInt8], excluding: Set<UUID>, limit: Int, minimum: Double,
                         perBucket: Int) -> [SimilarityMatch] {
         generation &+= 1
@@ -220,18 +249,19 @@ struct LSHStorage {
         let mark = generation
         let needed = max(minimumAgreement(for: minimum), 1)
         var scored: [(entry: Int, agreement: Int)] = []
-        let (hashCount, bands, rows) = (self.hashCount, self.bands, self.rows)
+        let (hashCount, links) = (self.hashCount, self.links)
         signatures.withUnsafeBytes { stored in
             signature.withUnsafeBytes { query in
                 let storedBytes = stored.bindMemory(to: UInt8.self), queryBytes = query.bindMemory(to: UInt8.self)
-                for band in 0..<bands {
+                for link in 0..<links {
+                    let band = link == 0 ? bands : link - 1
                     let heads = tables[band].heads
                     let mask = heads.count - 1
-                    let bandKey = Self.key(queryBytes, band * rows, rows)
+                    let bandKey = key(queryBytes, base: 0, band: band)
                     var slot = Self.home(bandKey, mask)
                     var entry: Int32 = -1
                     while heads[slot] >= 0 {
-                        if Self.key(storedBytes, Int(heads[slot]) * hashCount + band * rows, rows) == bandKey {
+                        if key(storedBytes, base: Int(heads[slot]) * hashCount, band: band) == bandKey {
                             entry = heads[slot]
                             break
                         }
@@ -247,7 +277,7 @@ struct LSHStorage {
                                 scored.append((e, agreement))
                             }
                         }
-                        entry = next[e * bands + band]
+                        entry = next[e * links + band]
                         examined += 1
                     }
                 }
@@ -291,7 +321,7 @@ struct LSHStorage {
     }
 
     var approximateBytes: Int {
-        let perEntry = hashCount + 16 + 16 + 4 + 4 + 4 + bands * 4
+        let perEntry = hashCount + 16 + 16 + 4 + 4 + 4 + links * 4
         let tableBytes = tables.reduce(0) { $0 + $1.heads.count * 4 }
         let idTable = slotByID.capacity * (16 + 4 + 1)
         return ids.count * perEntry + tableBytes + idTable + freeSlots.capacity * 4

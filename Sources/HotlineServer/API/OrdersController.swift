@@ -155,9 +155,23 @@ enum OrdersController {
                          total: orders.count, limit: limit, offset: offset)
     }
 
+    /// `limit` and `offset` read straight from the query string: Vapor's form decoder parses the whole query per
+    /// value asked, which was a tenth of the cost of a cached queue page.
     static func paging(_ req: Request) throws -> (Int, Int) {
-        let limit = try req.query.get(Int?.self, at: "limit") ?? 50
-        let offset = try req.query.get(Int?.self, at: "offset") ?? 0
+        func integer(_ name: String, default value: Int) throws -> Int {
+            var found: Substring?
+            for pair in (req.url.query ?? "").split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                if parts[0] == name { found = parts.count > 1 ? parts[1] : "" }
+            }
+            guard let text = found else { return value }
+            guard let number = Int(text.removingPercentEncoding ?? String(text)) else {
+                throw APIError.badRequest("查询参数 \(name) 应为整数。")
+            }
+            return number
+        }
+        let limit = try integer("limit", default: 50)
+        let offset = try integer("offset", default: 0)
         guard (1...500).contains(limit) else { throw APIError.invalid("limit", "应在1到500之间") }
         guard (0...1_000_000).contains(offset) else { throw APIError.invalid("offset", "应在0到1000000之间") }
         return (limit, offset)

@@ -17,6 +17,8 @@ struct ReplyIndexBenchCommand: AsyncCommand {
         var checks: Int?
         @Flag(name: "reuse", help: "Use the signatures already stored instead of storing new ones")
         var reuse: Bool
+        @Option(name: "per-bucket", help: "Entries examined per LSH bucket (default: the index's)")
+        var perBucket: Int?
     }
 
     var help: String { "Benchmark the batch-reply index: store N signatures, build the index from the database, time checks" }
@@ -33,7 +35,10 @@ struct ReplyIndexBenchCommand: AsyncCommand {
         var replies = BenchReplies(seed: 20_260_302, start: now - 730 * 86_400)
         var lines = ["engine: \(engine)"]
 
-        if !signature.reuse {
+        if signature.reuse {
+            // The same stream as the run that stored them, so the new replies (and the copies among them) are the same.
+            for _ in 0..<total { _ = replies.next() }
+        } else {
             guard try await repo.count() == 0 else {
                 context.console.error("reply_signatures 已有数据：请为 DATABASE_URL 指定新的数据库，或加 --reuse 使用已存的签名。")
                 throw ExitCode(1)
@@ -63,7 +68,7 @@ struct ReplyIndexBenchCommand: AsyncCommand {
         // Start-up: what a new instance does on first use, measured on its own peak memory.
         let rssBefore = Memory.kilobytes("VmRSS")
         let peakReset = Memory.resetPeak()
-        let screen = ReplyScreen()
+        let screen = signature.perBucket.map { ReplyScreen(maximumPerBucket: $0) } ?? ReplyScreen()
         let started = clock.now
         let report = try await screen.load(app.db, now: now)
         let loading = clock.now - started
@@ -73,13 +78,15 @@ struct ReplyIndexBenchCommand: AsyncCommand {
             + " RSS \(rssBefore / 1024) → \(rssAfter / 1024) MB, peak \(peak / 1024) MB\(peakReset ? " (peak reset before loading)" : " (process peak)")")
 
         var ruleOnly: [Duration] = [], refresh: [Duration] = [], gate: [Duration] = [], full: [Duration] = []
-        var flagged = 0
+        var flagged = 0, copies = 0, copiesCaught = 0
+        replies.remembers = false
         for _ in 0..<checks {
-            let (reply, order, category) = replies.next()
+            let (reply, order, category, isCopy) = replies.nextLabelled()
             let t0 = clock.now
             let findings = screen.batch.check(reply, for: order, category: category, in: screen.index)
             ruleOnly.append(clock.now - t0)
             if !findings.isEmpty { flagged += 1 }
+            if isCopy { copies += 1; if !findings.isEmpty { copiesCaught += 1 } }
             let t1 = clock.now
             try await screen.refresh(app.db)
             let t2 = clock.now
@@ -92,7 +99,8 @@ struct ReplyIndexBenchCommand: AsyncCommand {
         func spread(_ samples: [Duration]) -> String {
             "p50 \(Self.ms(Self.percentile(samples, 50))), p99 \(Self.ms(Self.percentile(samples, 99))), max \(Self.ms(samples.max() ?? .zero))"
         }
-        lines.append("check \(checks) new replies against \(screen.index.count) (\(flagged) found a similar earlier reply):")
+        lines.append("check \(checks) new replies against \(screen.index.count), \(screen.index.maximumPerBucket) examined per bucket: "
+            + "\(flagged) found a similar earlier reply; of \(copies) copied from an earlier reply, \(copiesCaught) caught")
         lines.append("  batch rule (normalise, sign, LSH query): \(spread(ruleOnly))")
         lines.append("  read rows written since (database): \(spread(refresh)); quality gate: \(spread(gate))")
         lines.append("  whole server check (read since + gate + batch rule): \(spread(full))")
@@ -124,6 +132,8 @@ struct BenchReplies {
     let copyRate: Double
     /// Recent replies a copy may be taken from.
     private var recent: [(Reply, String)] = []
+    /// Whether new replies join `recent`: off while checking, so that copies are of stored replies only.
+    var remembers = true
     private let topics: [Topic]
     private let openings, details, steps, followUps, contacts, attitudes: [[String]]
 
@@ -206,6 +216,12 @@ struct BenchReplies {
     }
 
     mutating func next() -> (Reply, WorkOrder, String) {
+        let (reply, order, category, _) = nextLabelled()
+        return (reply, order, category)
+    }
+
+    /// The next reply, and whether it is a copy of an earlier one (a batch reply the rule must catch).
+    mutating func nextLabelled() -> (Reply, WorkOrder, String, Bool) {
         let topic = chance(0.28) ? topics[0] : pick(topics)
         let place = pick(pick(DemoTopics.places).addresses)
         let received = start + Double.random(in: 0..<(730 * 86_400), using: &rng)
@@ -222,7 +238,7 @@ struct BenchReplies {
             var (reply, category) = pick(recent)
             reply.visitedAt = visited
             reply.visitedBy = worker
-            return (reply, order, category)
+            return (reply, order, category, true)
         }
         let k = Int.random(in: 0..<topic.findings.count, using: &rng)
         var findings = some(openings) + pick(topic.findings[k])
@@ -244,8 +260,13 @@ struct BenchReplies {
             contact: Self.fill(some(contacts), values), requesterAttitude: Self.fill(some(attitudes), values),
             visitKind: topic.type == .suggestion || topic.type == .consult ? .discussOnSite : .handleOnSite,
             visitedAt: visited, visitedBy: worker, beforePhotoIDs: [UUID()], afterPhotoIDs: [UUID()])
-        if recent.count < 2_000 { recent.append((reply, topic.category)) } else { recent[Int.random(in: 0..<2_000, using: &rng)] = (reply, topic.category) }
-        return (reply, order, topic.category)
+        if !remembers {
+        } else if recent.count < 2_000 {
+            recent.append((reply, topic.category))
+        } else {
+            recent[Int.random(in: 0..<2_000, using: &rng)] = (reply, topic.category)
+        }
+        return (reply, order, topic.category, false)
     }
 }
 

@@ -25,6 +25,25 @@ struct SimilarityIndexTests {
         #expect(index.query(Self.reply, limit: 1).first?.similarity == 1)
     }
 
+    /// A template used very often fills every band bucket it is in, and only the newest entries of a bucket are
+    /// examined; a copy with only its blanks changed is still found at once through its whole signature.
+    @Test func aTemplateCopyIsFoundEvenBehindCrowdedBuckets() throws {
+        let index = SimilarityIndex(maximumPerBucket: 3)
+        let original = UUID()
+        index.add(orderID: original, category: "供暖", text: Self.reply)
+        // Three hundred later replies of the same template, each with a short remark of its own: they share the
+        // original's band buckets and bury it there.
+        let remarks = ["纸箱", "门禁", "排气阀", "保温层", "过滤网", "平衡阀", "暖气片", "回水管"]
+        for k in 0..<300 {
+            index.add(orderID: UUID(), category: "供暖", text: Self.reply + remarks[k % 8] + remarks[(k / 8) % 8] + remarks[(k / 64) % 8])
+        }
+        let copy = Self.reply.replacingOccurrences(of: "3号楼2单元", with: "7号楼1单元").replacingOccurrences(of: "王伟", with: "李建国")
+            .replacingOccurrences(of: "3月4日16时", with: "3月12日10时").replacingOccurrences(of: "张先生", with: "赵女士")
+        let best = try #require(index.query(copy, limit: 1).first)
+        #expect(best.orderID == original)
+        #expect(best.similarity == 1)
+    }
+
     @Test func distinctRepliesOnTheSameTopicAreNotSimilar() {
         let index = SimilarityIndex()
         index.add(orderID: UUID(), category: "供暖", text: Self.reply)
