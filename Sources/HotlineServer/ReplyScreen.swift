@@ -57,6 +57,9 @@ final class ReplyScreen: @unchecked Sendable {
     struct LoadReport: Sendable {
         var backfilled = 0
         var loaded = 0
+        /// Time spent reading pages from the database and adding them to the index.
+        var reading = Duration.zero
+        var indexing = Duration.zero
     }
 
     @discardableResult
@@ -67,11 +70,16 @@ final class ReplyScreen: @unchecked Sendable {
         index.reserveCapacity(try await repo.count())
         var after: UUID?
         var newest: Date?
+        let clock = ContinuousClock()
         while true {
+            let started = clock.now
             let page = try await repo.page(after: after, limit: pageSize)
+            report.reading += clock.now - started
             guard let last = page.last else { break }
             after = last.orderID
+            let adding = clock.now
             index.add(contentsOf: page.compactMap(indexed))
+            report.indexing += clock.now - adding
             report.loaded += page.count
             for row in page where newest.map({ row.createdAt > $0 }) ?? true { newest = row.createdAt }
             if page.count < pageSize { break }

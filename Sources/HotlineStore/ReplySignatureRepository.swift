@@ -85,7 +85,16 @@ public struct ReplySignatureRepository: Sendable {
         var query = sql.select().columns("order_id", "category", "signature", "created_at").from("reply_signatures")
             .orderBy("order_id").limit(limit)
         if let after { query = query.where("order_id", .greaterThan, after) }
-        return try await query.all(decoding: Row.self).map(\.stored)
+        return try await query.all().map(Self.stored)
+    }
+
+    /// Columns by position-free name lookups, without the `Decodable` machinery: the start-up load reads a
+    /// million of these.
+    private static func stored(_ row: any SQLRow) throws -> StoredSignature {
+        StoredSignature(orderID: try row.decode(column: "order_id", as: UUID.self),
+                        category: try row.decode(column: "category", as: String.self),
+                        signature: [UInt8](try row.decode(column: "signature", as: Data.self)),
+                        createdAt: try row.decode(column: "created_at", as: Date.self))
     }
 
     /// Rows written after `since` (inclusive of rows stamped exactly then), oldest first.

@@ -74,6 +74,7 @@ struct ReplyIndexBenchCommand: AsyncCommand {
         let loading = clock.now - started
         let peak = Memory.kilobytes("VmHWM"), rssAfter = Memory.kilobytes("VmRSS")
         lines.append("build index from database: \(report.loaded) signatures in \(Self.seconds(loading))"
+            + " (reading \(Self.seconds(report.reading)), indexing \(Self.seconds(report.indexing)))"
             + " (\(Int(Double(report.loaded) / max(Self.secondsValue(loading), 0.001))) rows/s); index ≈ \(screen.index.approximateMemoryBytes / 1_048_576) MB;"
             + " RSS \(rssBefore / 1024) → \(rssAfter / 1024) MB, peak \(peak / 1024) MB\(peakReset ? " (peak reset before loading)" : " (process peak)")")
 
