@@ -149,6 +149,8 @@ def main(argv=None):
     parser.add_argument("--rel-tol", type=float, default=1e-9)
     parser.add_argument("--soffice", help="path of the soffice program")
     parser.add_argument("--keep", type=Path, help="also save LibreOffice's CSV at this path")
+    parser.add_argument("--skip-rows", type=int, default=0,
+                        help="leading rows of the sheet the CSV does not have (a title row), left out of the comparison")
     args = parser.parse_args(argv)
 
     if not args.xlsx.is_file():
@@ -176,7 +178,7 @@ def main(argv=None):
         args.keep.write_text(text, encoding="utf-8")
 
     expected = read_rows(args.expected.read_text(encoding="utf-8-sig"))
-    actual = read_rows(text)
+    actual = read_rows(text)[args.skip_rows:]
     count = compare(expected, actual, args.abs_tol, args.rel_tol)
     cells = sum(len(r) for r in expected)
     if count:
