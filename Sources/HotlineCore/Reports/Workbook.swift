@@ -376,10 +376,10 @@ enum XLSXParts {
         return String(out)
     }
 
-    /// Excel's serial date (days since 1899-12-30, 1900 date system) of the local time in Asia/Shanghai, to the
-    /// second.
+    /// Excel's serial date (days since 1899-12-30, 1900 date system) of the local time in Asia/Shanghai, cut to
+    /// the second: 18:17:59.7 must still show as 18:17, as the CSV and the pages show it, not round up to 18:18.
     static func serial(_ d: Date) -> Double {
-        let local = (d.timeIntervalSince1970 + Double(WorkCalendar.zone.secondsFromGMT(for: d))).rounded()
+        let local = (d.timeIntervalSince1970 + Double(WorkCalendar.zone.secondsFromGMT(for: d))).rounded(.down)
         return 25_569 + local / 86_400
     }
 

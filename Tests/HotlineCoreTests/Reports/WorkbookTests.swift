@@ -4,6 +4,14 @@ import Testing
 
 @Suite("报表：ZIP 与 CRC-32")
 struct ZipTests {
+    @Test func aTimeJustBeforeTheMinuteStaysInItsMinute() {
+        // 2026-03-02 18:17:59.7 in Asia/Shanghai.
+        let d = Date(timeIntervalSince1970: 1_772_446_679.7)
+        #expect(ReportCell.date(d).displayText == "2026-03-02 18:17")
+        let minutes = (XLSXParts.serial(d) - 25_569) * 1_440
+        #expect(Int((minutes + 1e-6).rounded(.down)) % 60 == 17)
+    }
+
     @Test func crc32MatchesTheKnownVectors() {
         #expect(CRC32.checksum(Data("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum(Data()) == 0)
