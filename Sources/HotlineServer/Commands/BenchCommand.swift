@@ -19,14 +19,10 @@ struct BenchCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await prepareDatabase(app)
-        guard try await Demo.isEmpty(app.db) else {
-            context.console.error("基准测试需要空数据库，请为 DATABASE_URL 指定新的数据库。")
-            throw ExitCode(1)
-        }
+        try await Benchmarks.prepareEmptyDatabase(context)
         let total = signature.orders ?? 100_000
         let calls = signature.calls ?? 1_000
-        let engine = app.hotline.settings.database.isSQLite ? "SQLite" : "PostgreSQL"
+        let engine = Benchmarks.engine(app)
         let now = app.hotline.clock.now()
         var rng = SeededGenerator(seed: 7)
         let directory = try await DemoDirectory.create(on: app.db, passwordHash: "-", at: now, rng: &rng)
@@ -125,4 +121,17 @@ struct BenchOrders {
               result: "复测室温二十度，符合标准。", contact: "电话联系来电人并上门告知。", requesterAttitude: "来电人表示满意。",
               visitKind: .handleOnSite, visitedAt: at, visitedBy: "维修班", beforePhotoIDs: [UUID()], afterPhotoIDs: [UUID()])
     }
+}
+
+/// What every benchmark command does first: migrate, and refuse a database that already holds data.
+enum Benchmarks {
+    static func prepareEmptyDatabase(_ context: CommandContext) async throws {
+        try await prepareDatabase(context.application)
+        guard try await Demo.isEmpty(context.application.db) else {
+            context.console.error("基准测试需要空数据库，请为 DATABASE_URL 指定新的数据库。")
+            throw ExitCode(1)
+        }
+    }
+
+    static func engine(_ app: Application) -> String { app.hotline.settings.database.isSQLite ? "SQLite" : "PostgreSQL" }
 }

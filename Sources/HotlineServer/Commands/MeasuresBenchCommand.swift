@@ -24,14 +24,10 @@ struct MeasuresBenchCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await prepareDatabase(app)
-        guard try await Demo.isEmpty(app.db) else {
-            context.console.error("基准测试需要空数据库，请为 DATABASE_URL 指定新的数据库。")
-            throw ExitCode(1)
-        }
+        try await Benchmarks.prepareEmptyDatabase(context)
         let total = signature.orders ?? 1_000_000
         let calls = signature.calls ?? 50
-        let engine = app.hotline.settings.database.isSQLite ? "SQLite" : "PostgreSQL"
+        let engine = Benchmarks.engine(app)
         let now = app.hotline.clock.now()
         var rng = SeededGenerator(seed: 11)
         _ = try await DemoDirectory.create(on: app.db, passwordHash: "-", at: now, rng: &rng)
