@@ -9,6 +9,8 @@ import HotlineStore
 /// change shows here within `ttl`.
 final class UnitCache: @unchecked Sendable {
     struct Snapshot: Sendable {
+        /// Every unit, in directory order (sort order, then name).
+        let units: [UnitModel]
         let names: [UUID: String]
         let children: [UUID: [UUID]]
         /// A digest of every unit's id and name: pages built from the snapshot name it, so a rename rebuilds them
@@ -36,12 +38,12 @@ final class UnitCache: @unchecked Sendable {
     func get(_ db: any Database) async throws -> Snapshot {
         let now = ProcessInfo.processInfo.systemUptime
         if let cached = lock.withLock({ snapshot.flatMap { now - loadedAt < ttl ? $0 : nil } }) { return cached }
-        let units = try await UnitModel.query(on: db).all()
+        let units = try await UnitModel.query(on: db).sort(\.$sortOrder).sort(\.$name).all()
         var children: [UUID: [UUID]] = [:]
         for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit.id!) } }
         var digest = Hasher()
         for unit in units.sorted(by: { $0.id!.uuidString < $1.id!.uuidString }) { digest.combine(unit.id!); digest.combine(unit.name) }
-        let fresh = Snapshot(names: Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) }), children: children,
+        let fresh = Snapshot(units: units, names: Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) }), children: children,
                              fingerprint: digest.finalize())
         lock.withLock { snapshot = fresh; loadedAt = now }
         return fresh

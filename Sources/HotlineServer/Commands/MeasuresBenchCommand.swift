@@ -31,7 +31,7 @@ struct MeasuresBenchCommand: AsyncCommand {
         let now = app.hotline.clock.now()
         var rng = SeededGenerator(seed: 11)
         _ = try await DemoDirectory.create(on: app.db, passwordHash: "-", at: now, rng: &rng)
-        let directory = try await MeasuresService.directory(app.db)
+        let directory = try await app.unitCache.get(app.db)
         let targets = directory.units.filter { unit in
             guard let kind = unit.unitKind else { return false }
             return kind != .workstation && kind != .cityPlatform

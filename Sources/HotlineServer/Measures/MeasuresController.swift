@@ -53,7 +53,7 @@ enum MeasuresController {
             }
             return s
         } ?? .dispatched
-        let scope = try await MeasuresService.directory(req.db).scope(of: q.unit)
+        let scope = try await MeasuresService.directory(req).scope(of: q.unit)
         let ids = try await MeasuresService.store(req).orders(behind: slice, units: scope, days: period.days, at: req.now)
         let orders = try await req.orderService.orders.find(ids: ids)
         let units = try await UnitNames.load(req)

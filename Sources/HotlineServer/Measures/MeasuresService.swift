@@ -80,25 +80,11 @@ struct MeasureReport: Content {
 enum MeasuresService {
     static let assessedKinds: Set<UnitKind> = [.town, .subDistrict, .zone, .department, .organisation, .stateEnterprise]
 
-    struct Directory {
-        let units: [UnitModel]
-        let children: [UUID: [UUID]]
-        func scope(of unit: UUID) -> Set<UUID> {
-            var out: Set<UUID> = [unit]
-            var stack = [unit]
-            while let next = stack.popLast() {
-                for child in children[next] ?? [] where out.insert(child).inserted { stack.append(child) }
-            }
-            return out
-        }
-        var assessed: [UnitModel] { units.filter { $0.unitKind.map(MeasuresService.assessedKinds.contains) ?? false } }
-    }
+    /// The measures read the organisation tree the rest of the app reads: `UnitCache`'s snapshot.
+    typealias Directory = UnitCache.Snapshot
 
-    static func directory(_ db: any Database) async throws -> Directory {
-        let units = try await UnitModel.query(on: db).sort(\.$sortOrder).sort(\.$name).all()
-        var children: [UUID: [UUID]] = [:]
-        for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit.id!) } }
-        return Directory(units: units, children: children)
+    static func directory(_ req: Request) async throws -> Directory {
+        try await req.application.unitCache.get(req.db)
     }
 
     static func store(_ req: Request) -> MeasureStore {
@@ -113,7 +99,7 @@ enum MeasuresService {
     /// Every unit's measures for `period` (own orders plus sub-units'), ranked among assessed units.
     static func report(_ req: Request, period: Period, actor: Actor) async throws -> MeasureReport {
         let settings = try await SettingsRepository(database: req.db).measureSettings()
-        let directory = try await directory(req.db)
+        let directory = try await directory(req)
         let tallies = try await store(req).tallies(days: period.days, at: req.now)
         let publicity = try await PublicityRepository(database: req.db).accepted(in: period)
         let ranked = ranked(period: period, directory: directory, tallies: tallies, publicity: publicity, settings: settings)
@@ -165,7 +151,7 @@ enum MeasuresService {
         var periods = [period]
         while periods.count < count { periods.insert(periods[0].previous, at: 0) }
         let settings = try await SettingsRepository(database: req.db).measureSettings()
-        let directory = try await directory(req.db)
+        let directory = try await directory(req)
         let store = store(req)
         let publicityRepo = PublicityRepository(database: req.db)
         var rankings: [Ranking] = []
@@ -189,7 +175,7 @@ enum MeasuresService {
         while list.count < months { list.insert(list[0].previous, at: 0) }
         let settings = try await SettingsRepository(database: req.db).measureSettings()
         var scope: Set<UUID>?
-        if let unit { scope = try await directory(req.db).scope(of: unit) }
+        if let unit { scope = try await directory(req).scope(of: unit) }
         let monthly = try await store(req).monthlyTallies(days: list.first!.days.lowerBound...list.last!.days.upperBound, at: req.now)
         return list.map { p in
             let key = p.days.lowerBound / 100
@@ -197,4 +183,9 @@ enum MeasuresService {
             return (p, MeasureRates(counts: tally.counts, dueOpen: tally.dueOpen, settings: settings), tally.counts)
         }
     }
+}
+
+extension UnitCache.Snapshot {
+    /// The units that are ranked: towns, sub-districts, zones, departments, organisations and enterprises.
+    var assessed: [UnitModel] { units.filter { $0.unitKind.map(MeasuresService.assessedKinds.contains) ?? false } }
 }

@@ -85,7 +85,7 @@ enum MeasurePages {
         let wide = actor.roles.contains(where: \.isWorkstationWide)
         let focus = try focusUnit(q.unit, actor: actor)
         let report = try await MeasuresService.report(req, period: period, actor: actor)
-        let directory = try await MeasuresService.directory(req.db)
+        let directory = try await MeasuresService.directory(req)
         let settings = report.settings
 
         let shown: [UnitMeasures], total: UnitMeasures, heading: String
@@ -252,7 +252,7 @@ enum MeasurePages {
             return s
         } ?? .dispatched
         let focus = try focusUnit(q.unit, actor: actor)
-        let directory = try await MeasuresService.directory(req.db)
+        let directory = try await MeasuresService.directory(req)
         let scope: Set<UUID>, name: String
         if let focus {
             guard let unit = directory.units.first(where: { $0.id == focus }) else { throw DomainError.notFound(what: "单位") }
