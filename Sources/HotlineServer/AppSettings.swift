@@ -35,11 +35,20 @@ public struct AppSettings: Sendable {
     }
 }
 
-/// What the running app shares: the clock, the domain rules and the order service.
+/// What the running app shares: the clock, the domain rules, the settings and, on SQLite, the group commit that
+/// every order write of the app goes through.
 public struct HotlineContext: Sendable {
     public var clock: any Clock
     public var lifecycle: Lifecycle
     public var settings: AppSettings
+    public var writer: SQLiteWriter?
+
+    public init(clock: any Clock, lifecycle: Lifecycle, settings: AppSettings) {
+        self.clock = clock
+        self.lifecycle = lifecycle
+        self.settings = settings
+        if case .sqlite(let path) = settings.database { writer = SQLiteWriter(path: path) } else { writer = nil }
+    }
 }
 
 extension Application {
@@ -54,9 +63,11 @@ extension Application {
     }
 
     /// The order service on the app's default database.
-    public var orderService: OrderService { OrderService(database: db, lifecycle: hotline.lifecycle) }
+    public var orderService: OrderService { OrderService(database: db, lifecycle: hotline.lifecycle, writer: hotline.writer) }
 }
 
 extension Request {
-    public var orderService: OrderService { OrderService(database: db, lifecycle: application.hotline.lifecycle) }
+    public var orderService: OrderService {
+        OrderService(database: db, lifecycle: application.hotline.lifecycle, writer: application.hotline.writer)
+    }
 }

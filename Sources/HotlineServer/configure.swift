@@ -12,6 +12,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.databases.use(try settings.database.factory(poolSize: settings.databasePoolSize), as: .init(string: "main"), isDefault: true)
     app.migrations.add(HotlineMigrations.all)
     app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(), settings: settings)
+    if let writer = app.hotline.writer { app.lifecycle.use(WriterShutdown(writer: writer)) }
     _ = app.unitCache
     app.replyScreen = ReplyScreen()
     app.photoStorage = DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory))
@@ -72,4 +73,11 @@ public func prepareDatabase(_ app: Application) async throws {
     try await Pragmas.apply(on: app.db)
     try await app.autoMigrate()
     try await loadRules(app)
+}
+
+/// Closes the SQLite writer's connection and threads when the app shuts down.
+struct WriterShutdown: LifecycleHandler {
+    let writer: SQLiteWriter
+
+    func shutdownAsync(_ application: Application) async { await writer.close() }
 }

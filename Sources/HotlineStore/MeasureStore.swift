@@ -52,14 +52,25 @@ public struct MeasureStore: Sendable {
 
     // MARK: Writes
 
-    /// Derives the order's facts again and applies the difference, on the caller's transaction.
+    /// Whether new events may change an order's facts; writes made only of neutral events skip the refresh.
+    static func mayChangeFacts(_ newEvents: [OrderEvent]) -> Bool {
+        newEvents.contains { !neutralKinds.contains($0.kind) }
+    }
+
+    /// Derives the order's facts again from its stored history and applies the difference, on the caller's
+    /// transaction.
     static func refresh(orderID: UUID, newEvents: [OrderEvent], rules: TimeRules, on sql: any SQLDatabase) async throws {
-        guard newEvents.contains(where: { !neutralKinds.contains($0.kind) }) else { return }
+        guard mayChangeFacts(newEvents) else { return }
         let events = try await OrderRepository.events(of: orderID, on: sql)
-        let fresh = DispatchFacts.derive(events: events, orderID: orderID, rules: rules)
-        let stored = try await facts(where: { $0.where("order_id", .equal, orderID) }, on: sql)
-        guard fresh != stored else { return }
-        try await sql.delete(from: "dispatch_facts").where("order_id", .equal, orderID).run()
+        try await replace(orderID: orderID, with: DispatchFacts.derive(events: events, orderID: orderID, rules: rules), on: sql)
+    }
+
+    /// Puts `fresh` in place of the order's stored facts and adds the difference to the day roll-up, on the
+    /// caller's transaction. The stored facts come back from the delete itself, so the difference is taken from
+    /// what was stored, whatever rules it was derived under.
+    static func replace(orderID: UUID, with fresh: [DispatchFact], on sql: any SQLDatabase) async throws {
+        let stored = try await sql.delete(from: "dispatch_facts").where("order_id", .equal, orderID)
+            .returning("*").all().map(fact)
         try await insert(fresh, on: sql)
         var deltas: [DayKey: MeasureCounts] = [:]
         for fact in stored { deltas[DayKey(unit: fact.unitID, day: fact.day), default: .zero] -= fact.counts }
@@ -176,19 +187,21 @@ public struct MeasureStore: Sendable {
     // MARK: Reads
 
     static func facts(where filter: (SQLSelectBuilder) -> SQLSelectBuilder, on sql: any SQLDatabase) async throws -> [DispatchFact] {
-        try await filter(sql.select().column("*").from("dispatch_facts")).orderBy("order_id").orderBy("seq").all().map { row in
-            var counts = MeasureCounts()
-            for (column, field) in zip(countColumns, MeasureCounts.fields) {
-                counts[keyPath: field.keyPath] = try row.decode(column: column, as: Int.self)
-            }
-            return DispatchFact(
-                orderID: try row.decode(column: "order_id", as: UUID.self), seq: try row.decode(column: "seq", as: Int.self),
-                unitID: try row.decode(column: "unit_id", as: UUID.self), leadUnitID: try row.decode(column: "lead_unit_id", as: UUID.self),
-                dispatchedAt: try row.decode(column: "dispatched_at", as: Date.self),
-                signDeadline: try row.decode(column: "sign_deadline", as: Date.self),
-                dueAt: try row.decode(column: "due_at", as: Date.self), active: try row.decode(column: "active", as: Bool.self),
-                owesReply: try row.decode(column: "owes_reply", as: Bool.self), counts: counts)
+        try await filter(sql.select().column("*").from("dispatch_facts")).orderBy("order_id").orderBy("seq").all().map(fact)
+    }
+
+    static func fact(_ row: any SQLRow) throws -> DispatchFact {
+        var counts = MeasureCounts()
+        for (column, field) in zip(countColumns, MeasureCounts.fields) {
+            counts[keyPath: field.keyPath] = try row.decode(column: column, as: Int.self)
         }
+        return DispatchFact(
+            orderID: try row.decode(column: "order_id", as: UUID.self), seq: try row.decode(column: "seq", as: Int.self),
+            unitID: try row.decode(column: "unit_id", as: UUID.self), leadUnitID: try row.decode(column: "lead_unit_id", as: UUID.self),
+            dispatchedAt: try row.decode(column: "dispatched_at", as: Date.self),
+            signDeadline: try row.decode(column: "sign_deadline", as: Date.self),
+            dueAt: try row.decode(column: "due_at", as: Date.self), active: try row.decode(column: "active", as: Bool.self),
+            owesReply: try row.decode(column: "owes_reply", as: Bool.self), counts: counts)
     }
 
     /// An order's facts, in dispatch order.

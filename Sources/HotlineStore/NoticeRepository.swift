@@ -11,12 +11,17 @@ public enum NoticeRepository {
     /// Many notices in one statement (the sweep records hundreds at once).
     static func insert(_ notices: [(UUID?, Notice)], at: Date, on sql: any SQLDatabase) async throws {
         guard !notices.isEmpty else { return }
+        try await sql.execute(sql: insertStatement(notices, at: at, on: sql)) { _ in }
+    }
+
+    /// The insert of some notices, as one statement.
+    static func insertStatement(_ notices: [(UUID?, Notice)], at: Date, on sql: any SQLDatabase) -> SQLInsert {
         let insert = sql.insert(into: "notifications").columns("id", "audience", "order_id", "kind", "message", "created_at")
         for (orderID, n) in notices {
             insert.values(SQLBind(UUID()), SQLBind(n.audience.key), SQLBind(orderID), SQLBind(n.kind),
                           SQLBind(n.message), SQLBind(at))
         }
-        try await insert.run()
+        return insert.insert
     }
 
     /// One stored notice.

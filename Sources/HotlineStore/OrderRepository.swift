@@ -8,10 +8,13 @@ import HotlineCore
 public struct OrderRepository: Sendable {
     public let database: any Database
     public let rules: TimeRules
+    /// The app's group commit for SQLite (nil: each write transaction commits alone).
+    public let writer: SQLiteWriter?
 
-    public init(database: any Database, rules: TimeRules) {
+    public init(database: any Database, rules: TimeRules, writer: SQLiteWriter? = nil) {
         self.database = database
         self.rules = rules
+        self.writer = writer
     }
 
     var sql: any SQLDatabase { database as! any SQLDatabase }
@@ -103,61 +106,135 @@ public struct OrderRepository: Sendable {
 
     // MARK: Writes
 
+    /// Runs a write transaction: through the app's group-committing `SQLiteWriter` when it has one, else alone
+    /// (`WriteGate`). PostgreSQL transactions run side by side.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let database = self.database
+        if let writer, WriteGate.isSQLite(database) { return try await writer.transaction(body) }
+        return try await WriteGate.write(database) { try await database.transaction { try await body($0 as! any SQLDatabase) } }
+    }
+
     /// Stores a new order with its creation event.
     public func insert(_ order: WorkOrder, event: OrderEvent) async throws {
         let row = OrderRow(order, rules: rules)
-        try await WriteGate.write(database) { try await database.transaction { db in
-            let sql = db as! any SQLDatabase
-            try await sql.insert(into: "orders")
-                .model(row, nilEncodingStrategy: .asNil).run()
-            try await Self.appendEvents([event], to: order.id, on: sql)
-            try await Self.bumpQueues([row.queueUnitId], on: sql)
-        } }
+        let statements = [
+            Prepared(try sql.insert(into: "orders").model(row, nilEncodingStrategy: .asNil).query, on: sql),
+            Self.eventsInsert([event], to: order.id, after: 0, on: sql),
+            Self.queueBump([row.queueUnitId], on: sql),
+        ].compactMap { $0 }
+        try await write { sql in
+            for statement in statements { try await statement.run(on: sql) }
+        }
+    }
+
+    /// An order's history as read before acting on it, with the last event number: passed to `apply`, it saves
+    /// reading the history again inside the write transaction. The version check of `apply` makes it exact:
+    /// events are only ever added together with a new version, so if the order is still at the version it was
+    /// read at, no event has been added since.
+    public struct History: Sendable {
+        public let events: [OrderEvent]
+        let lastSeq: Int
+    }
+
+    /// Read after the order itself (see `History`).
+    public func history(of orderID: UUID) async throws -> History {
+        let rows = try await sql.select().columns("seq", "kind", "actor_id", "actor_name", "at", "changes", "note")
+            .from("order_events").where("order_id", .equal, orderID).orderBy("seq").all()
+        return History(events: try rows.map(Self.event),
+                       lastSeq: try rows.last?.decode(column: "seq", as: Int.self) ?? 0)
     }
 
     /// Writes decisions as one transaction; each order must still be at the version it was read at,
     /// else nothing is written and `DomainError.conflict` is thrown.
     /// `previous` are the orders as read before deciding, in the same order, when the caller has them: their queue
-    /// unit is the one each order leaves (the version check makes it exact). Without them it is read here.
-    public func apply(_ decisions: [Decision], previous: [WorkOrder]? = nil) async throws {
+    /// unit is the one each order leaves (the version check makes it exact), and only the columns that changed are
+    /// written. Without them the queue unit is read here and every column is written. `history`, in the same
+    /// order, spares reading each order's events inside the transaction.
+    ///
+    /// Every statement that does not depend on what the transaction reads is serialised before it starts, so the
+    /// transaction, which holds SQLite's one write lock, only executes.
+    public func apply(_ decisions: [Decision], previous: [WorkOrder]? = nil, history: [History]? = nil) async throws {
         let rules = self.rules
-        try await WriteGate.write(database) { try await database.transaction { db in
-            let sql = db as! any SQLDatabase
-            var touched: [UUID?] = []
-            for (i, decision) in decisions.enumerated() {
-                var row = OrderRow(decision.order, rules: rules)
-                row.version = decision.order.version
-                // The queue the order leaves (if the action moves it) must learn of it as well as the one it joins.
-                if let previous, previous.indices.contains(i), previous[i].id == decision.order.id {
-                    touched.append(previous[i].subUnitID ?? previous[i].leadUnitID)
-                } else {
-                    touched.append(try await sql.select().column("queue_unit_id").from("orders")
-                        .where("id", .equal, decision.order.id).first()?.decode(column: "queue_unit_id", as: UUID?.self))
-                }
-                touched.append(row.queueUnitId)
-                let updated = try await sql.update("orders")
-                    .set(model: row, nilEncodingStrategy: .asNil)
-                    .where("id", .equal, decision.order.id)
-                    .where("version", .equal, decision.order.version - 1)
-                    .returning("id")
-                    .all()
-                guard !updated.isEmpty else { throw DomainError.conflict }
-                try await Self.appendEvents(decision.events, to: decision.order.id, on: sql)
-                try await NoticeRepository.insert(decision.notices, orderID: decision.order.id, at: decision.events.last?.at ?? Date(timeIntervalSince1970: 0), on: sql)
-                try await MeasureStore.refresh(orderID: decision.order.id, newEvents: decision.events, rules: rules, on: sql)
+        let sql = self.sql
+        struct Plan: Sendable {
+            let orderID: UUID
+            let update: Prepared
+            let events: Prepared?          // nil: numbered inside the transaction
+            let newEvents: [OrderEvent]
+            let notices: Prepared?
+            let facts: [DispatchFact]?     // nil: derived inside the transaction from the stored history
+        }
+        var plans: [Plan] = []
+        var touched: [UUID?] = []
+        var unknownLeaving: [UUID] = []
+        for (i, decision) in decisions.enumerated() {
+            var row = OrderRow(decision.order, rules: rules)
+            row.version = decision.order.version
+            let before = previous.flatMap { $0.indices.contains(i) && $0[i].id == decision.order.id ? $0[i] : nil }
+            let past = history.flatMap { $0.indices.contains(i) ? $0[i] : nil }
+            // The queue the order leaves (if the action moves it) must learn of it as well as the one it joins.
+            if let before { touched.append(before.subUnitID ?? before.leadUnitID) } else { unknownLeaving.append(decision.order.id) }
+            touched.append(row.queueUnitId)
+            var update = SQLUpdate(table: SQLIdentifier("orders"))
+            update.values = try row.assignments(changedFrom: before.map { OrderRow($0, rules: rules) })
+            update.predicate = SQLBinaryExpression(
+                SQLBinaryExpression(SQLColumn("id"), .equal, SQLBind(decision.order.id)), .and,
+                SQLBinaryExpression(SQLColumn("version"), .equal, SQLBind(decision.order.version - 1)))
+            update.returning = SQLReturning(SQLColumn("id"))
+            let notices = decision.notices.isEmpty ? nil : Prepared(NoticeRepository.insertStatement(
+                decision.notices.map { (decision.order.id, $0) }, at: decision.events.last?.at ?? Date(timeIntervalSince1970: 0), on: sql), on: sql)
+            var facts: [DispatchFact]?
+            if let past, MeasureStore.mayChangeFacts(decision.events) {
+                facts = DispatchFacts.derive(events: past.events + decision.events, orderID: decision.order.id, rules: rules)
             }
-            try await Self.bumpQueues(touched, on: sql)
-        } }
+            plans.append(Plan(orderID: decision.order.id, update: Prepared(update, on: sql),
+                              events: past.flatMap { Self.eventsInsert(decision.events, to: decision.order.id, after: $0.lastSeq, on: sql) },
+                              newEvents: decision.events, notices: notices, facts: facts))
+        }
+        let knownBump = Self.queueBump(touched, on: sql)
+        try await write { [plans, touched, unknownLeaving] sql in
+            var leaving: [UUID?] = []
+            for id in unknownLeaving {
+                leaving.append(try await sql.select().column("queue_unit_id").from("orders")
+                    .where("id", .equal, id).first()?.decode(column: "queue_unit_id", as: UUID?.self))
+            }
+            for plan in plans {
+                guard try await !plan.update.all(on: sql).isEmpty else { throw DomainError.conflict }
+                if let events = plan.events {
+                    try await events.run(on: sql)
+                } else {
+                    try await Self.appendEvents(plan.newEvents, to: plan.orderID, on: sql)
+                }
+                if let notices = plan.notices { try await notices.run(on: sql) }
+                if let facts = plan.facts {
+                    try await MeasureStore.replace(orderID: plan.orderID, with: facts, on: sql)
+                } else {
+                    try await MeasureStore.refresh(orderID: plan.orderID, newEvents: plan.newEvents, rules: rules, on: sql)
+                }
+            }
+            if leaving.contains(where: { $0 != nil }), let bump = Self.queueBump(touched + leaving, on: sql) {
+                try await bump.run(on: sql)
+            } else if let knownBump {
+                try await knownBump.run(on: sql)
+            }
+        }
     }
 
     /// Raises the queue counter of each unit (M007), in the caller's transaction.
     static func bumpQueues(_ units: [UUID?], on sql: any SQLDatabase) async throws {
-        for unit in Set(units.compactMap { $0 }).sorted(by: { $0.uuidString < $1.uuidString }) {
-            try await sql.raw("""
-                INSERT INTO queue_generations (unit_id, gen) VALUES (\(bind: unit), 1)
-                ON CONFLICT (unit_id) DO UPDATE SET gen = queue_generations.gen + 1
-                """).run()
-        }
+        if let bump = queueBump(units, on: sql) { try await bump.run(on: sql) }
+    }
+
+    /// One statement raising the queue counter of each unit (M007), in a fixed order so that concurrent writers
+    /// on PostgreSQL take the rows' locks in the same order.
+    static func queueBump(_ units: [UUID?], on sql: any SQLDatabase) -> Prepared? {
+        let units = Set(units.compactMap { $0 }).sorted { $0.uuidString < $1.uuidString }
+        guard !units.isEmpty else { return nil }
+        let values = SQLList(units.map { SQLGroupExpression([SQLBind($0), SQLLiteral.numeric("1")]) })
+        return Prepared(SQLQueryString("""
+            INSERT INTO queue_generations (unit_id, gen) VALUES \(values)
+            ON CONFLICT (unit_id) DO UPDATE SET gen = queue_generations.gen + 1
+            """), on: sql)
     }
 
     /// The sum of the queue counters over a scope: it changes whenever any order enters, changes in or leaves the
@@ -170,11 +247,17 @@ public struct OrderRepository: Sendable {
             .decode(column: "g", as: Int64.self) ?? 0
     }
 
+    /// Appends events after the highest number stored, read in the caller's transaction.
     static func appendEvents(_ events: [OrderEvent], to orderID: UUID, on sql: any SQLDatabase) async throws {
-        guard !events.isEmpty else { return }
         let last = try await sql.select().column(SQLFunction("MAX", args: SQLColumn("seq")), as: "m")
             .from("order_events").where("order_id", .equal, orderID).first()?
             .decode(column: "m", as: Int?.self) ?? 0
+        if let insert = eventsInsert(events, to: orderID, after: last, on: sql) { try await insert.run(on: sql) }
+    }
+
+    /// The insert of events numbered from `after + 1`. The key (order, number) refuses a number taken twice.
+    static func eventsInsert(_ events: [OrderEvent], to orderID: UUID, after last: Int, on sql: any SQLDatabase) -> Prepared? {
+        guard !events.isEmpty else { return nil }
         let insert = sql.insert(into: "order_events")
             .columns("id", "order_id", "seq", "kind", "actor_id", "actor_name", "at", "changes", "note")
         for (i, e) in events.enumerated() {
@@ -182,6 +265,25 @@ public struct OrderRepository: Sendable {
                           SQLBind(e.actorID), SQLBind(e.actorName), SQLBind(e.at), SQLBind(JSON.encode(e.changes)),
                           SQLBind(e.note))
         }
-        try await insert.run()
+        return Prepared(insert.query, on: sql)
     }
+}
+
+/// A statement serialised ahead of time, executed later as it stands.
+struct Prepared: SQLExpression {
+    let text: String
+    let binds: [any Encodable & Sendable]
+
+    init(_ statement: any SQLExpression, on database: any SQLDatabase) {
+        (text, binds) = database.serialize(statement)
+    }
+
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write(text)
+        serializer.binds += binds
+    }
+
+    func run(on sql: any SQLDatabase) async throws { try await sql.raw("\(self)").run() }
+
+    func all(on sql: any SQLDatabase) async throws -> [any SQLRow] { try await sql.raw("\(self)").all() }
 }

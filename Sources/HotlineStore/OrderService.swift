@@ -10,8 +10,8 @@ public struct OrderService: Sendable {
     public let directory: DirectoryRepository
     public let lifecycle: Lifecycle
 
-    public init(database: any Database, lifecycle: Lifecycle = Lifecycle()) {
-        self.orders = OrderRepository(database: database, rules: lifecycle.rules)
+    public init(database: any Database, lifecycle: Lifecycle = Lifecycle(), writer: SQLiteWriter? = nil) {
+        self.orders = OrderRepository(database: database, rules: lifecycle.rules, writer: writer)
         self.directory = DirectoryRepository(database: database)
         self.lifecycle = lifecycle
     }
@@ -38,7 +38,15 @@ public struct OrderService: Sendable {
     /// Performs one action on one order. Refusals are `DomainError`s and change nothing.
     @discardableResult
     public func perform(_ action: OrderAction, on orderID: UUID, by actor: Actor, at now: Date) async throws -> WorkOrder {
+        try await act(action, on: orderID, by: actor, at: now).order
+    }
+
+    /// Performs one action on one order and answers the order with its whole history, as written.
+    public func act(_ action: OrderAction, on orderID: UUID, by actor: Actor, at now: Date) async throws
+        -> (order: WorkOrder, events: [OrderEvent]) {
         guard let order = try await orders.find(orderID) else { throw DomainError.notFound(what: "工单") }
+        // Read after the order: the write's version check then makes it the history the decision follows.
+        let history = try await orders.history(of: orderID)
         switch action {
         case .dispatch(let lead, let assisting):
             for unit in [lead] + assisting { _ = try await directory.requireDispatchable(unit) }
@@ -52,16 +60,18 @@ public struct OrderService: Sendable {
         let decision = try lifecycle.decide(action, on: order, by: actor, at: now)
         var decisions = [decision]
         var previous = [order]
+        var histories = [history]
         if case .review(true, _) = action {
             for child in try await orders.mergedChildren(of: order.id) {
                 if let follow = lifecycle.followLead(child, lead: decision.order, at: now) {
                     decisions.append(follow)
                     previous.append(child)
+                    histories.append(try await orders.history(of: child.id))
                 }
             }
         }
-        try await orders.apply(decisions, previous: previous)
-        return decision.order
+        try await orders.apply(decisions, previous: previous, history: histories)
+        return (decision.order, history.events + decision.events)
     }
 
     /// Merges a duplicate request under a lead order (并单).
@@ -110,7 +120,7 @@ public struct OrderService: Sendable {
                                 message: "\(unit.name)\(label)变更为\(trimmedName)（\(phone)）。")
             try await NoticeRepository.insert([notice], orderID: nil, at: now, on: db as! any SQLDatabase)
         }
-        try await orders.apply(decisions)
+        try await orders.apply(decisions, previous: open)
     }
 
     func openOrders(of unitID: UUID) async throws -> [WorkOrder] {

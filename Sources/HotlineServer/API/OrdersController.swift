@@ -56,8 +56,10 @@ enum OrdersController {
         return order
     }
 
-    static func detailView(_ req: Request, _ order: WorkOrder, actor: Actor) async throws -> OrderDetail {
-        let events = try await req.orderService.orders.events(of: order.id)
+    /// The order's detail; `events` when the caller already has its whole history (after an action), else read.
+    static func detailView(_ req: Request, _ order: WorkOrder, events known: [OrderEvent]? = nil, actor: Actor) async throws -> OrderDetail {
+        let events: [OrderEvent]
+        if let known { events = known } else { events = try await req.orderService.orders.events(of: order.id) }
         return OrderDetail(order, events: events, units: try await UnitNames.load(req), actor: actor, now: req.now,
                            rules: req.application.hotline.lifecycle.rules)
     }
@@ -73,8 +75,8 @@ enum OrdersController {
 
     static func act(_ req: Request, _ action: OrderAction) async throws -> OrderDetail {
         let actor = try req.actor
-        let order = try await req.orderService.perform(action, on: try orderID(req), by: actor, at: req.now)
-        return try await detailView(req, order, actor: actor)
+        let (order, events) = try await req.orderService.act(action, on: try orderID(req), by: actor, at: req.now)
+        return try await detailView(req, order, events: events, actor: actor)
     }
 
     @Sendable static func reply(_ req: Request) async throws -> OrderDetail {
