@@ -127,6 +127,16 @@ public struct OrderRepository: Sendable {
         }
     }
 
+    /// The columns an update from `old` to `new` writes (all of them without `old`), in table order.
+    public static func changedColumns(of new: WorkOrder, from old: WorkOrder?, rules: TimeRules) throws -> [String] {
+        var row = OrderRow(new, rules: rules)
+        row.version = new.version
+        return try row.assignments(changedFrom: old.map { OrderRow($0, rules: rules) }).compactMap {
+            let name = ($0 as? SQLColumnAssignment)?.columnName
+            return (name as? SQLIdentifier)?.string ?? ((name as? SQLColumn)?.name as? SQLIdentifier)?.string
+        }
+    }
+
     /// An order's history as read before acting on it, with the last event number: passed to `apply`, it saves
     /// reading the history again inside the write transaction. The version check of `apply` makes it exact:
     /// events are only ever added together with a new version, so if the order is still at the version it was

@@ -93,8 +93,11 @@ public final class SQLiteWriter: Sendable {
         self.logger = logger
     }
 
-    /// Batches committed and transactions in them, for tests and benchmarks.
+    /// Batches begun and transactions in them, for tests and benchmarks.
     public var counts: (commits: Int, transactions: Int) { state.withLock { ($0.commits, $0.transactions) } }
+
+    /// Transactions queued for the next batch.
+    public var waiting: Int { state.withLock { $0.pending.count } }
 
     /// Runs `body` as a write transaction, committed with whatever else is waiting.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
