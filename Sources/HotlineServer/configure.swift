@@ -14,6 +14,8 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(), settings: settings)
     if let writer = app.hotline.writer { app.lifecycle.use(WriterShutdown(writer: writer)) }
     _ = app.unitCache
+    _ = app.queueCache
+    _ = app.queueGenerations
     app.replyScreen = ReplyScreen()
     app.photoStorage = DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory))
     // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).

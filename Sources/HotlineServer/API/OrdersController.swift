@@ -129,7 +129,10 @@ enum OrdersController {
         }
         let scope = actor.scope.sorted { $0.uuidString < $1.uuidString }
         let key = QueueCache.Key(scope: scope, limit: limit, offset: offset)
-        let generation = try await repo.queueGeneration(units: scope)
+        let app = req.application
+        let generation = try await app.queueGenerations.read(scope) {
+            try await OrderRepository(database: app.db, rules: rules).queueGeneration(units: scope)
+        }
         let names = try await req.application.unitCache.get(req.db)
         let now = req.now
         let page = try await req.application.queueCache.page(key, generation: generation, names: names.fingerprint,

@@ -73,6 +73,16 @@ extension Application {
         storage[QueueCacheKey.self] = cache
         return cache
     }
+
+    private struct QueueGenerationsKey: StorageKey { typealias Value = FencedReads<[UUID], Int64> }
+
+    /// The queue counters of a scope, read once for all the requests that arrive together (`FencedReads`).
+    var queueGenerations: FencedReads<[UUID], Int64> {
+        if let reads = storage[QueueGenerationsKey.self] { return reads }
+        let reads = FencedReads<[UUID], Int64>()
+        storage[QueueGenerationsKey.self] = reads
+        return reads
+    }
 }
 
 extension DeadlineStatus {
