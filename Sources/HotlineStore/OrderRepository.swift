@@ -110,8 +110,12 @@ public struct OrderRepository: Sendable {
     /// (`WriteGate`). PostgreSQL transactions run side by side.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let database = self.database
-        if let writer, WriteGate.isSQLite(database) { return try await writer.transaction(body) }
-        return try await WriteGate.write(database) { try await database.transaction { try await body($0 as! any SQLDatabase) } }
+        do {
+            if let writer, WriteGate.isSQLite(database) { return try await writer.transaction(body) }
+            return try await WriteGate.write(database) { try await database.transaction { try await body($0 as! any SQLDatabase) } }
+        } catch let refusal as SQLiteWriter.Untouched {
+            throw refusal.error
+        }
     }
 
     /// Stores a new order with its creation event.
@@ -208,8 +212,11 @@ public struct OrderRepository: Sendable {
                 leaving.append(try await sql.select().column("queue_unit_id").from("orders")
                     .where("id", .equal, id).first()?.decode(column: "queue_unit_id", as: UUID?.self))
             }
-            for plan in plans {
-                guard try await !plan.update.all(on: sql).isEmpty else { throw DomainError.conflict }
+            for (i, plan) in plans.enumerated() {
+                guard try await !plan.update.all(on: sql).isEmpty else {
+                    // The first order's stale version is found before anything is written.
+                    throw i == 0 ? SQLiteWriter.Untouched(DomainError.conflict) : DomainError.conflict
+                }
                 if let events = plan.events {
                     try await events.run(on: sql)
                 } else {

@@ -52,11 +52,12 @@ actor WriteGate {
 }
 
 /// Group commit for one SQLite file: write transactions that arrive while another is committing are run together
-/// in the next transaction, each inside its own savepoint, and share its one commit (one WAL sync).
+/// in the next transaction and share its one commit (one WAL sync).
 ///
-/// Each caller still gets its own answer, and only after the commit that made its writes durable: a body that
-/// throws is rolled back to its savepoint alone and its caller gets the error, while the others commit. If the
-/// commit itself fails, every caller of that batch gets the error and nothing of the batch is kept.
+/// Each caller still gets its own answer, and only after the commit that made its writes durable. A body that
+/// refuses before writing (`Untouched`, as a stale version does) fails alone while the others commit; a body that
+/// fails after writing makes the batch roll back and run again one transaction at a time, so nobody's writes
+/// land half-done or are lost to someone else's error. If a commit itself fails, its callers get the error.
 /// `synchronous` stays FULL: an answered write survives a power cut.
 ///
 /// The writer has its own connection, on its own event loop and its own SQLite thread: under load the shared
@@ -78,6 +79,7 @@ public final class SQLiteWriter: Sendable {
         var closed = false
         var commits = 0
         var transactions = 0
+        var reruns = 0
     }
 
     /// The database file.
@@ -93,8 +95,11 @@ public final class SQLiteWriter: Sendable {
         self.logger = logger
     }
 
-    /// Batches begun and transactions in them, for tests and benchmarks.
-    public var counts: (commits: Int, transactions: Int) { state.withLock { ($0.commits, $0.transactions) } }
+    /// Batches begun, transactions in them, and transactions run again alone after a failure left a batch
+    /// half-written; for tests and benchmarks.
+    public var counts: (commits: Int, transactions: Int, reruns: Int) {
+        state.withLock { ($0.commits, $0.transactions, $0.reruns) }
+    }
 
     /// Transactions queued for the next batch.
     public var waiting: Int { state.withLock { $0.pending.count } }
@@ -151,7 +156,7 @@ public final class SQLiteWriter: Sendable {
             guard !batch.isEmpty else { return }
             do {
                 let sql = try await connection().sql()
-                let outcomes = try await WriteGate.write(sql) { try await Self.commit(batch, on: sql) }
+                let outcomes = try await WriteGate.write(sql) { try await self.commit(batch, on: sql) }
                 for (job, outcome) in zip(batch, outcomes) { job.continuation.resume(with: outcome) }
             } catch {
                 for job in batch { job.continuation.resume(throwing: error) }
@@ -171,38 +176,56 @@ public final class SQLiteWriter: Sendable {
         return connection
     }
 
-    private static func commit(_ batch: [Job], on sql: any SQLDatabase) async throws -> [Result<any Sendable, any Error>] {
-        try await sql.raw("BEGIN IMMEDIATE").run()
-        do {
+    /// Runs a batch in one transaction. A body that refuses before writing anything (`Untouched`) simply fails
+    /// alone. Any other error leaves the transaction holding part of a body's writes: the batch is rolled back
+    /// and each of its transactions is run again on its own, so that each lands or fails by itself.
+    private func commit(_ batch: [Job], on sql: any SQLDatabase) async throws -> [Result<any Sendable, any Error>] {
+        if batch.count > 1 {
+            try await sql.raw("BEGIN IMMEDIATE").run()
             var outcomes: [Result<any Sendable, any Error>] = []
-            if batch.count == 1 {
-                // A lone transaction needs no savepoint: its error rolls the whole transaction back.
-                do {
-                    outcomes.append(.success(try await batch[0].body(sql)))
-                } catch {
-                    try await sql.raw("ROLLBACK").run()
-                    return [.failure(error)]
-                }
-            } else {
+            var clean = true
+            do {
                 for job in batch {
-                    try await sql.raw("SAVEPOINT w").run()
                     do {
-                        let value = try await job.body(sql)
-                        try await sql.raw("RELEASE w").run()
-                        outcomes.append(.success(value))
+                        outcomes.append(.success(try await job.body(sql)))
+                    } catch let refusal as Untouched {
+                        outcomes.append(.failure(refusal.error))
                     } catch {
-                        try await sql.raw("ROLLBACK TO w").run()
-                        try await sql.raw("RELEASE w").run()
-                        outcomes.append(.failure(error))
+                        clean = false
+                        break
                     }
                 }
+                if clean {
+                    try await sql.raw("COMMIT").run()
+                    return outcomes
+                }
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
             }
-            try await sql.raw("COMMIT").run()
-            return outcomes
-        } catch {
-            try? await sql.raw("ROLLBACK").run()
-            throw error
+            try await sql.raw("ROLLBACK").run()
+            state.withLock { $0.reruns += batch.count }
         }
+        var outcomes: [Result<any Sendable, any Error>] = []
+        for job in batch {
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let value = try await job.body(sql)
+                try await sql.raw("COMMIT").run()
+                outcomes.append(.success(value))
+            } catch {
+                try await sql.raw("ROLLBACK").run()
+                outcomes.append(.failure((error as? Untouched)?.error ?? error))
+            }
+        }
+        return outcomes
+    }
+
+    /// Thrown by a transaction's body that refuses before it has written anything (a stale version, say): the
+    /// others of its batch go on. The caller gets `error`.
+    public struct Untouched: Error {
+        public let error: any Error
+        public init(_ error: any Error) { self.error = error }
     }
 }
 

@@ -54,6 +54,7 @@ struct GroupCommitTests {
             // 1 batch for the blocker, then 50 transactions in batches of at most 32.
             #expect(writer.counts.commits == 3)
             #expect(writer.counts.transactions == 51)
+            #expect(writer.counts.reruns == 0, "a stale version is refused before writing: the batch goes on")
             for order in orders {
                 let mine = results.filter { $0.0 == order.id }
                 let wins = mine.filter { if case .success = $0.1 { true } else { false } }
@@ -73,17 +74,20 @@ struct GroupCommitTests {
         }
     }
 
-    @Test func aFailingTransactionRollsBackAloneInItsBatch() async throws {
+    /// Three transactions queued into one batch; the middle one fails as `failure` says.
+    static func batchOfThree(failing failure: @escaping @Sendable () -> any Error, writesFirst: Bool)
+        async throws -> (outcomes: [Result<String, any Error>], kept: Set<String>, counts: (commits: Int, transactions: Int, reruns: Int)) {
         try await withMigratedStore(.sqlite) { store in
             let writer = SQLiteWriter(path: try Self.sqlitePath(store))
             let blocker = await Blocker(writer)
-            func note(_ kind: String, fail: Bool) async -> Result<String, any Error> {
+            @Sendable func note(_ kind: String, fail: Bool) async -> Result<String, any Error> {
                 await capture {
                     try await writer.transaction { sql in
+                        if fail && !writesFirst { throw failure() }
                         try await sql.insert(into: "notifications").columns("id", "audience", "order_id", "kind", "message", "created_at")
                             .values(SQLBind(UUID()), SQLBind("workstation"), SQLBind(UUID?.none), SQLBind(kind), SQLBind("测试"), SQLBind(MiniBanner.t0))
                             .run()
-                        if fail { throw DomainError.conflict }
+                        if fail { throw failure() }
                         return kind
                     }
                 }
@@ -93,16 +97,31 @@ struct GroupCommitTests {
             async let last = note("kept-2", fail: false)
             try await blocker.open(when: writer, holds: 3)
             let outcomes = await [first, failed, last]
-            #expect(writer.counts.commits == 2, "the three shared one commit")
-            #expect(try outcomes[0].get() == "kept-1")
-            #expect(try outcomes[2].get() == "kept-2")
-            #expect(throws: DomainError.conflict) { try outcomes[1].get() }
             let kinds = try await (store.database as! any SQLDatabase).select().column("kind").from("notifications").all()
                 .map { try $0.decode(column: "kind", as: String.self) }
-            #expect(Set(kinds) == ["kept-1", "kept-2"])
+            let counts = writer.counts
             await writer.close()
             await #expect(throws: StoreError.self) { try await writer.transaction { _ in 1 } }
+            return (outcomes, Set(kinds), counts)
         }
+    }
+
+    @Test func aRefusalBeforeWritingFailsAloneAndTheBatchCommits() async throws {
+        let (outcomes, kept, counts) = try await Self.batchOfThree(failing: { SQLiteWriter.Untouched(DomainError.conflict) }, writesFirst: false)
+        #expect(try outcomes[0].get() == "kept-1")
+        #expect(try outcomes[2].get() == "kept-2")
+        #expect(throws: DomainError.conflict) { try outcomes[1].get() }
+        #expect(kept == ["kept-1", "kept-2"])
+        #expect(counts.commits == 2 && counts.reruns == 0, "the three shared one commit")
+    }
+
+    @Test func aFailureAfterWritingLeavesNothingOfItAndTheOthersLand() async throws {
+        let (outcomes, kept, counts) = try await Self.batchOfThree(failing: { DomainError.conflict }, writesFirst: true)
+        #expect(try outcomes[0].get() == "kept-1")
+        #expect(try outcomes[2].get() == "kept-2")
+        #expect(throws: DomainError.conflict) { try outcomes[1].get() }
+        #expect(kept == ["kept-1", "kept-2"], "the failed one's insert was rolled back, the others' were not lost")
+        #expect(counts.reruns == 3, "the half-written batch was run again one by one")
     }
 
     @Test(arguments: Engine.all)
