@@ -20,6 +20,8 @@ else
 fi
 export HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PHOTO_DIR="$work/photos"
 "$bin" loadseed --orders "$orders" --ids "$work/ids.txt" --log warning
+# Measure the steady state, not autovacuum catching up with the bulk load.
+[ "$engine" = postgres ] && su postgres -c "psql -q -d hotline_load -c 'VACUUM ANALYZE'" >/dev/null
 "$bin" serve --port "$port" --log warning >"$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -43,6 +45,7 @@ run() { # name, wrk args...
 curl -fs "http://127.0.0.1:$port/livez" >/dev/null
 wrk -t2 -c64 -d3s "http://127.0.0.1:$port/livez" >/dev/null   # warm-up
 run ceiling "http://127.0.0.1:$port/livez"
+wrk -t2 -c64 -d3s -s scripts/load/queue.lua "http://127.0.0.1:$port" >/dev/null   # warm-up
 run queue -s scripts/load/queue.lua "http://127.0.0.1:$port"
 run sign -s scripts/load/sign.lua "http://127.0.0.1:$port"
 python3 - "$ceiling_rps" "$queue_rps" "$sign_rps" <<'PY'
