@@ -35,6 +35,12 @@ final class UnitCache: @unchecked Sendable {
 
     init(ttl: TimeInterval = 30) { self.ttl = ttl }
 
+    /// The snapshot if it is still within `ttl`, without touching the database.
+    func cached() -> Snapshot? {
+        let now = ProcessInfo.processInfo.systemUptime
+        return lock.withLock { snapshot.flatMap { now - loadedAt < ttl ? $0 : nil } }
+    }
+
     func get(_ db: any Database) async throws -> Snapshot {
         let now = ProcessInfo.processInfo.systemUptime
         if let cached = lock.withLock({ snapshot.flatMap { now - loadedAt < ttl ? $0 : nil } }) { return cached }

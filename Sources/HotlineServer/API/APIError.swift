@@ -39,21 +39,21 @@ extension DomainError {
 }
 
 /// Turns every error into `{code, message}` JSON with the right status; nothing escapes as a crash or an HTML page.
-struct JSONErrorMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            let (status, body) = Self.describe(error, logger: request.logger)
-            let path = request.url.path
-            if !path.hasPrefix("/api/") && path != "/healthz" && path != "/openapi.yaml" {
-                return Self.page(status: status, body: body)
-            }
-            let response = Response(status: status)
-            try response.content.encode(body, as: .json)
-            if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
-            return response
+struct JSONErrorMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapErrorThrowing { error in try Self.response(for: error, to: request) }
+    }
+
+    static func response(for error: any Error, to request: Request) throws -> Response {
+        let (status, body) = Self.describe(error, logger: request.logger)
+        let path = request.url.path
+        if !path.hasPrefix("/api/") && path != "/healthz" && path != "/openapi.yaml" {
+            return Self.page(status: status, body: body)
         }
+        let response = Response(status: status)
+        try response.content.encode(body, as: .json)
+        if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+        return response
     }
 
     static func describe(_ error: any Error, logger: Logger) -> (HTTPResponseStatus, ErrorBody) {

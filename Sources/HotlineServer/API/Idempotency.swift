@@ -4,8 +4,14 @@ import HotlineStore
 
 /// A state-changing request with an `Idempotency-Key` acts once: a retry (a flaky phone connection) gets the first
 /// answer back. Only successful answers are kept; a refused request frees its key so a corrected retry may run.
-struct IdempotencyMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+struct IdempotencyMiddleware: QuickMiddleware {
+    func quick(_ request: Request, _ next: any Responder) -> EventLoopFuture<Response>? {
+        guard request.method == .POST || request.method == .PUT, request.headers.first(name: "Idempotency-Key") != nil,
+              request.auth.has(AuthUser.self) else { return next.respond(to: request) }
+        return nil
+    }
+
+    func slow(_ request: Request, _ next: any AsyncResponder) async throws -> Response {
         guard request.method == .POST || request.method == .PUT, let key = request.headers.first(name: "Idempotency-Key"),
               let user = request.auth.get(AuthUser.self) else {
             return try await next.respond(to: request)

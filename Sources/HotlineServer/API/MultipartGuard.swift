@@ -5,11 +5,15 @@ import Vapor
 /// (multipart-kit 4.7.1) traps on a part header name with a byte ≥ 0x80, which would take the whole server down,
 /// and answers other syntax errors with an error that is neither a decoding nor an HTTP error. So the body is
 /// checked here, before any handler decodes it.
-struct MultipartGuard: AsyncMiddleware {
+struct MultipartGuard: QuickMiddleware {
     static let uploadPaths: [(String, String)] = [("/api/v1/photos", ""), ("/orders/", "/reply")]
     static let maxBytes = 40 * 1024 * 1024
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func quick(_ request: Request, _ next: any Responder) -> EventLoopFuture<Response>? {
+        request.headers.contentType?.type == "multipart" ? nil : next.respond(to: request)
+    }
+
+    func slow(_ request: Request, _ next: any AsyncResponder) async throws -> Response {
         guard let type = request.headers.contentType, type.type == "multipart" else {
             return try await next.respond(to: request)
         }

@@ -18,8 +18,29 @@ enum SessionCookie {
 
 /// Reads a bearer token or the session cookie and signs the request in. Cookie sessions must also present the
 /// session's CSRF token on every state-changing request (header `X-CSRF-Token` or form field `_csrf`).
-struct SessionAuthenticator: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+struct SessionAuthenticator: QuickMiddleware {
+    /// Without waiting: no credentials at all, or a bearer token (or a cookie on a read) whose session and the
+    /// unit tree are both in memory.
+    func quick(_ request: Request, _ next: any Responder) -> EventLoopFuture<Response>? {
+        if request.method == .POST && (request.url.path == "/login" || request.url.path == "/api/v1/auth/login") { return nil }
+        let bearer = request.headers.bearerAuthorization?.token
+        let cookie = bearer == nil ? request.cookies[SessionCookie.name]?.string : nil
+        guard let token = bearer ?? cookie else { return next.respond(to: request) }
+        if cookie != nil && ![.GET, .HEAD, .OPTIONS].contains(request.method) { return nil }
+        let now = request.application.hotline.clock.now()
+        guard let hit = request.application.sessionCache.get(token), hit.session.expiresAt > now,
+              let units = request.application.unitCache.cached() else { return nil }
+        request.auth.login(Self.authUser(hit.user, hit.session, token: token, units: units))
+        return next.respond(to: request)
+    }
+
+    static func authUser(_ user: UserModel, _ session: SessionRepository.Session, token: String, units: UnitCache.Snapshot) -> AuthUser {
+        let actor = Actor(userID: user.id!, name: user.displayName, roles: user.roles, unitID: user.unitID,
+                          scope: user.unitID.map(units.scope(of:)) ?? [])
+        return AuthUser(user: user, actor: actor, token: token, session: session)
+    }
+
+    func slow(_ request: Request, _ next: any AsyncResponder) async throws -> Response {
         // Signing in starts a new session whatever cookie the browser still holds.
         if request.method == .POST && (request.url.path == "/login" || request.url.path == "/api/v1/auth/login") {
             return try await next.respond(to: request)
@@ -47,9 +68,7 @@ struct SessionAuthenticator: AsyncMiddleware {
                 }
             }
             let units = try await request.application.unitCache.get(request.db)
-            let actor = Actor(userID: user.id!, name: user.displayName, roles: user.roles, unitID: user.unitID,
-                              scope: user.unitID.map(units.scope(of:)) ?? [])
-            request.auth.login(AuthUser(user: user, actor: actor, token: token, session: session))
+            request.auth.login(Self.authUser(user, session, token: token, units: units))
         }
         return try await next.respond(to: request)
     }
@@ -68,10 +87,10 @@ extension SessionAuthenticator {
 }
 
 /// Refuses requests that are not signed in.
-struct RequireSignIn: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.auth.has(AuthUser.self) else { throw APIError.unauthorized }
-        return try await next.respond(to: request)
+struct RequireSignIn: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard request.auth.has(AuthUser.self) else { return request.eventLoop.makeFailedFuture(APIError.unauthorized) }
+        return next.respond(to: request)
     }
 }
 
