@@ -37,6 +37,8 @@ final class QueueCache: @unchecked Sendable {
         func fresh(_ page: Page) -> Bool {
             page.generation == generation && page.names == names && page.rules == rules && now < page.validUntil
         }
+        // The common case, a page still true, is answered without starting a task.
+        if let page = lock.withLock({ pages[key] }), fresh(page) { return page }
         let task: Task<Page, any Error> = lock.withLock {
             if let page = pages[key], fresh(page) { return Task { page } }
             if let running = building[key] { return running }
