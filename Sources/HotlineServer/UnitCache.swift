@@ -41,10 +41,12 @@ final class UnitCache: @unchecked Sendable {
         return lock.withLock { snapshot.flatMap { now - loadedAt < ttl ? $0 : nil } }
     }
 
-    func get(_ db: any Database) async throws -> Snapshot {
+    /// The snapshot, loaded from `db` when it is older than `ttl` (`db` is only made then: making a request's
+    /// database handle costs more than the lookup).
+    func get(_ db: @autoclosure () -> any Database) async throws -> Snapshot {
+        if let cached = cached() { return cached }
         let now = ProcessInfo.processInfo.systemUptime
-        if let cached = lock.withLock({ snapshot.flatMap { now - loadedAt < ttl ? $0 : nil } }) { return cached }
-        let units = try await UnitModel.query(on: db).sort(\.$sortOrder).sort(\.$name).all()
+        let units = try await UnitModel.query(on: db()).sort(\.$sortOrder).sort(\.$name).all()
         var children: [UUID: [UUID]] = [:]
         for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit.id!) } }
         var digest = Hasher()

@@ -121,10 +121,9 @@ enum OrdersController {
     @Sendable static func queue(_ req: Request) async throws -> Response {
         let actor = try req.actor
         let (limit, offset) = try paging(req)
-        let repo = req.orderService.orders
         let rules = req.application.hotline.lifecycle.rules
         guard actor.hasAny([.handler, .unitLeader]) else {
-            let orders = try await repo.workQueue(roles: actor.roles, at: req.now, limit: limit, offset: offset)
+            let orders = try await req.orderService.orders.workQueue(roles: actor.roles, at: req.now, limit: limit, offset: offset)
             return try await page(orders, req, limit: limit, offset: offset, rules: rules).encodeResponse(for: req)
         }
         let scope = actor.scope.sorted { $0.uuidString < $1.uuidString }
@@ -137,7 +136,7 @@ enum OrdersController {
         let now = req.now
         let page = try await req.application.queueCache.page(key, generation: generation, names: names.fingerprint,
                                                              rules: rules, now: now) {
-            let orders = try await repo.queue(units: scope, limit: limit, offset: offset)
+            let orders = try await req.orderService.orders.queue(units: scope, limit: limit, offset: offset)
             let response = try await self.page(orders, req, limit: limit, offset: offset, rules: rules).encodeResponse(for: req)
             let turns = orders.compactMap { DeadlineStatus.nextTurn(of: $0, at: now, rules: rules) }
             return QueueCache.Page(generation: generation, names: names.fingerprint, rules: rules,
