@@ -85,8 +85,8 @@ enum OrdersController {
         let order = try await visibleOrder(req, actor: actor)
         try await PhotoRepository(database: req.db).requireUsable(input.beforePhotoIds + input.afterPhotoIds, for: order, by: actor)
         // The quality gate decides first (422 `reply_quality` with the findings); warnings come back with the order.
-        let (replied, warnings) = try await ReplyQuality.submit(req, input.reply, to: order, by: actor)
-        var detail = try await detailView(req, replied, actor: actor)
+        let (replied, events, warnings) = try await ReplyQuality.submit(req, input.reply, to: order, by: actor)
+        var detail = try await detailView(req, replied, events: events, actor: actor)
         detail.qualityWarnings = warnings.isEmpty ? nil : warnings
         return detail
     }

@@ -66,7 +66,8 @@ enum ReplyQuality {
     /// Submits a reply the gate does not block, then stores its signature for every instance's index.
     /// Refusals change nothing: a blocked reply throws `ReplyRefusal`, an illegal one the lifecycle's error.
     /// Returns the order as replied and the warnings the reply was accepted with.
-    static func submit(_ req: Request, _ reply: Reply, to order: WorkOrder, by actor: Actor) async throws -> (WorkOrder, [FindingView]) {
+    static func submit(_ req: Request, _ reply: Reply, to order: WorkOrder, by actor: Actor) async throws
+        -> (order: WorkOrder, events: [OrderEvent], findings: [FindingView]) {
         // Who may reply and in which state come first, with the lifecycle's own refusal; the content rules that
         // the lifecycle also checks are left to the gate, which says more.
         do {
@@ -79,12 +80,12 @@ enum ReplyQuality {
         }
         let findings = try await findings(req, reply: reply, order: order)
         guard !findings.contains(where: \.isBlocking) else { throw ReplyRefusal(findings: findings) }
-        let replied = try await req.orderService.perform(.submitReply(reply), on: order.id, by: actor, at: req.now)
+        let (replied, events) = try await req.orderService.act(.submitReply(reply), on: order.id, by: actor, at: req.now)
         if let stored = replied.reply {
             let category = try await ReplyScreen.category(of: replied, on: req.db)
             try await req.application.replyScreen.record(stored, of: replied, category: category, db: req.db, now: req.now)
         }
-        return (replied, findings)
+        return (replied, events, findings)
     }
 
     /// DOMAIN §10 inside a shown text: the requester's name and any run of seven or more digits (a phone number)

@@ -147,7 +147,7 @@ enum OrderForms {
                 requesterAttitude: input.requesterAttitude ?? "", visitKind: input.visitKind.flatMap(VisitKind.init(rawValue:)) ?? .handleOnSite,
                 visitedAt: localDate(input.visitedAt), visitedBy: input.visitedBy ?? "",
                 beforePhotoIDs: before, afterPhotoIDs: after, photoWaiver: input.photoWaiver)
-            let (_, warnings) = try await ReplyQuality.submit(req, reply, to: order, by: actor)
+            let warnings = try await ReplyQuality.submit(req, reply, to: order, by: actor).findings
             // Warnings do not stop the reply; they go with the confirmation so the handler still reads them.
             let done = warnings.isEmpty ? "回复已提交，等待工作站审核"
                 : "回复已提交，等待工作站审核。请注意：" + warnings.map(\.message).joined(separator: " ")
