@@ -21,9 +21,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/vapor/leaf.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/leaf-kit.git", from: "1.14.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
-        .target(name: "HotlineCore", swiftSettings: strict),
+        // Engines beside the domain: text similarity (which the domain's reply rules use) and the report writers
+        // (xlsx, csv, svg), which know nothing of work orders.
+        .target(name: "HotlineSimilarity", swiftSettings: strict),
+        .target(
+            name: "HotlineReports",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
+        .target(name: "HotlineCore", dependencies: ["HotlineSimilarity"], swiftSettings: strict),
         .target(
             name: "HotlineStore",
             dependencies: [
@@ -39,7 +48,7 @@ let package = Package(
         .target(
             name: "HotlineServer",
             dependencies: [
-                "HotlineCore", "HotlineStore",
+                "HotlineCore", "HotlineSimilarity", "HotlineStore", "HotlineReports",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "Leaf", package: "leaf"),
@@ -50,11 +59,40 @@ let package = Package(
         ),
         .target(name: "HotlineTesting", dependencies: ["HotlineStore"], swiftSettings: strict),
         .executableTarget(name: "hotline", dependencies: ["HotlineServer"], swiftSettings: strict),
-        .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"], swiftSettings: strict),
-        .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineTesting"], swiftSettings: strict),
+        // Developer tools, not the product: benchmarks, load seeding and the batch-reply evaluation corpus.
+        .target(
+            name: "HotlineDevTools",
+            dependencies: ["HotlineCore", "HotlineSimilarity", "HotlineServer", .product(name: "Vapor", package: "vapor")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hotline-dev",
+            dependencies: ["HotlineDevTools", "HotlineServer"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HotlineSimilarityTests", dependencies: ["HotlineSimilarity"], swiftSettings: strict),
+        .testTarget(
+            name: "HotlineReportsTests",
+            dependencies: ["HotlineReports", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "HotlineSimilarity", "HotlineTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "HotlineStoreTests",
+            dependencies: ["HotlineStore", "HotlineSimilarity", "HotlineTesting"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HotlineServerTests",
-            dependencies: ["HotlineServer", "HotlineTesting", .product(name: "VaporTesting", package: "vapor")],
+            dependencies: [
+                "HotlineServer", "HotlineReports", "HotlineSimilarity", "HotlineTesting",
+                .product(name: "VaporTesting", package: "vapor"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HotlineDevToolsTests",
+            dependencies: ["HotlineDevTools", "HotlineCore", "HotlineSimilarity"],
             swiftSettings: strict
         ),
     ]

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Engine benchmark (release build): load N orders with their events, one sweep, one unit's queue p50/p99,
-# on SQLite and on PostgreSQL; then the batch-reply index (`hotline bench-replies`): store R reply signatures, build
-# the index from the database (time, peak memory), check 1,000 new replies (p50/p99); then a year of every unit's
-# measures from M orders (`hotline bench-measures`).
+# Engine benchmark (release build of the developer tool, `hotline-dev`): load N orders with their events, one sweep,
+# one unit's queue p50/p99, on SQLite and on PostgreSQL (`hotline-dev bench`); then the batch-reply index
+# (`hotline-dev bench-replies`): store R reply signatures, build the index from the database (time, peak memory),
+# check 1,000 new replies (p50/p99); then a year of every unit's measures from M orders (`hotline-dev bench-measures`).
 # Usage: scripts/bench.sh [orders] [replies] [measure-orders] ; not part of CI.
 #
 # bench-replies, 1,000,000 replies, 1,000 checks (2 shared cores, release build, 2026-11-29):
@@ -18,8 +18,8 @@ cd "$(dirname "$0")/.."
 orders=${1:-100000}
 replies=${2:-1000000}
 measured=${3:-1000000}
-swift build -c release --scratch-path .build-release --product hotline >/dev/null
-bin=.build-release/release/hotline
+swift build -c release --scratch-path .build-release --product hotline-dev >/dev/null
+bin=.build-release/release/hotline-dev
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "== SQLite"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # HTTP load test on loopback against the release build: "my queue" and "sign", 64 connections, with the static
 # /livez route of the same server as the framework's ceiling. Usage: scripts/loadtest.sh sqlite|postgres
-# Needs: swift build -c release --scratch-path .build-release ; wrk (apt-get install wrk).
+# The developer tool seeds the database (`hotline-dev loadseed`), the product serves it.
+# Needs: swift build -c release --scratch-path .build-release (both executables) ; wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${1:-sqlite}
 bin=.build-release/release/hotline
+dev=.build-release/release/hotline-dev
 port=${LOAD_PORT:-18100}
 orders=${LOAD_ORDERS:-60000}
 duration=${LOAD_DURATION:-15s}
@@ -19,7 +21,7 @@ else
     export DATABASE_URL="sqlite://$work/load.sqlite"
 fi
 export HOTLINE_SWEEP_INTERVAL=0 HOTLINE_PHOTO_DIR="$work/photos"
-"$bin" loadseed --orders "$orders" --ids "$work/ids.txt" --log warning
+"$dev" loadseed --orders "$orders" --ids "$work/ids.txt" --log warning
 # Measure the steady state, not autovacuum catching up with the bulk load.
 [ "$engine" = postgres ] && su postgres -c "psql -q -d hotline_load -c 'VACUUM ANALYZE'" >/dev/null
 "$bin" serve --port "$port" --log warning >"$work/server.log" 2>&1 &

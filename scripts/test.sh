@@ -10,6 +10,10 @@ if [[ "$engines" == *postgres* ]]; then
     export HOTLINE_TEST_POSTGRES_URL=${HOTLINE_TEST_POSTGRES_URL:-postgres://hotline:hotline@127.0.0.1:5432/postgres}
 fi
 export HOTLINE_TEST_ENGINES="$engines"
+# The workbook tests check the .xlsx archives with unzip, a reader that is not ours; they fail without it.
+if ! command -v unzip >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends unzip >/dev/null
+fi
 
 echo "== swift build"
 swift build --build-tests

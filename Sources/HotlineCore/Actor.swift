@@ -32,4 +32,11 @@ public struct Actor: Sendable, Equatable {
         if let sub = order.subUnitID, scope.contains(sub) { return true }
         return false
     }
+
+    /// May this person see the requester's name and phone in full (DOMAIN §10)? Only the people handling the order:
+    /// its lead unit (and the sub-unit it was handed to) and the workstation's dispatchers, reviewers, supervisors
+    /// and callback agents. Viewers, admins, assisting units and the city see them masked.
+    public func mayReveal(_ order: WorkOrder) -> Bool {
+        actsForLeadUnit(of: order) || hasAny([.dispatcher, .reviewer, .supervisor, .callbackAgent])
+    }
 }

@@ -11,6 +11,10 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case urged, escalated, merged, followedLead
     case explanationRequested, explanationApproved, explanationRejected, closedAsExplained
     case flaggedProblem, handover
+    /// 改派: the workstation moved the order to another unit; the previous unit is not measured on it.
+    case redispatched
+    /// The reply waits for the unit leader's sign-off; rejected by the leader.
+    case signOffRequested, signOffRejected
 }
 
 /// One immutable entry of an order's history: actor, time, and what changed.

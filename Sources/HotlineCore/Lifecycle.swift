@@ -7,10 +7,15 @@ public enum OrderAction: Sendable, Equatable {
     case sign
     case requestReturn(reason: String)
     case decideReturn(approve: Bool, note: String, redispatchTo: UUID?, assisting: [UUID])
+    /// 改派: the workstation moves an order it finds was sent to the wrong unit, at any point before the reply is
+    /// approved; the wrongly charged unit is not measured on it.
+    case redispatch(lead: UUID, assisting: [UUID], reason: String)
     case postProgress(text: String)
     case requestExtension(reason: String, newDeadline: Date)
     case decideExtension(approve: Bool, note: String)
     case submitReply(Reply)
+    /// The unit leader signs the reply off (or sends it back to the handler) before it reaches the workstation.
+    case signOff(approve: Bool, note: String)
     case review(approve: Bool, note: String)
     case recordCallback(resolved: Bool, satisfaction: Satisfaction, note: String)
     case urge(note: String)
@@ -25,10 +30,12 @@ public enum OrderAction: Sendable, Equatable {
         case .sign: "签收"
         case .requestReturn: "申请退单"
         case .decideReturn: "审批退单"
+        case .redispatch: "改派"
         case .postProgress: "反馈阶段性进展"
         case .requestExtension: "申请延期"
         case .decideExtension: "审批延期"
         case .submitReply: "回复"
+        case .signOff: "领导审签"
         case .review: "审核回复"
         case .recordCallback: "录入回访"
         case .urge: "督办"
@@ -74,8 +81,15 @@ public struct Lifecycle: Sendable {
             try requestReturn(&step, reason: reason, action: action)
         case .decideReturn(let approve, let note, let target, let assisting):
             try decideReturn(&step, approve: approve, note: note, redispatchTo: target, assisting: assisting, action: action)
+        case .redispatch(let lead, let assisting, let reason):
+            try require(actor, [.dispatcher], action)
+            try requireState(order, [.dispatched, .returnRequested, .handling, .awaitingSignOff, .replied], action)
+            guard lead != order.leadUnitID else { throw .invalidTarget(reason: "改派须改派给其他单位。") }
+            try requireSubstance(reason, field: "改派理由", minimum: rules.minimumReturnReasonLength)
+            dispatch(&step, lead: lead, assisting: assisting, kind: .redispatched, note: reason)
         case .postProgress(let text):
-            guard actor.hasAny([.handler, .unitLeader]), actor.canSee(order) else { throw .forbidden(action: action.label) }
+            // The lead unit and the assisting units report progress (an assisting unit cannot sign or reply).
+            guard actor.hasAny([.handler, .unitLeader]) else { throw .forbidden(action: action.label) }
             try requireState(order, [.handling], action)
             try requireSubstance(text, field: "阶段性进展", minimum: rules.minimumProgressLength)
             step.record(.progress, [:], note: text)
@@ -85,6 +99,8 @@ public struct Lifecycle: Sendable {
             try decideExtension(&step, approve: approve, note: note, action: action)
         case .submitReply(let reply):
             try submitReply(&step, reply: reply, action: action)
+        case .signOff(let approve, let note):
+            try signOff(&step, approve: approve, note: note, action: action)
         case .review(let approve, let note):
             try review(&step, approve: approve, note: note, action: action)
         case .recordCallback(let resolved, let satisfaction, let note):
@@ -97,7 +113,7 @@ public struct Lifecycle: Sendable {
             step.record(.urged, [:], note: note)
             if let lead = order.leadUnitID {
                 step.notify(.unitHandlers(lead), "urged", "工单\(order.number)被督办：\(note)")
-                if order.isOverdue(at: now) {
+                if rules.deadlineStatus(of: order, at: now) == .overdue {
                     step.record(.escalated, ["to": "unitLeader"], note: "工单已超期，督办升级至分管领导。")
                     step.notify(.unitLeader(lead), "escalated", "工单\(order.number)已超期仍未办结，请督促办理。")
                 }
@@ -105,6 +121,9 @@ public struct Lifecycle: Sendable {
         case .requestExplanation(let reason):
             try requireLeadUnit(actor, order, action)
             try requireState(order, [.handling], action)
+            if rules.isPastReplyDeadline(order, at: now), let deadline = order.replyDeadline {
+                throw .requestAfterDeadline(kind: "解释说明办结", deadline: deadline)
+            }
             guard order.pendingExplanation == nil else { throw .requestPending(kind: "解释说明办结") }
             try requireSubstance(reason, field: "情况说明", minimum: rules.minimumExtensionReasonLength)
             step.order.pendingExplanation = PendingRequest(requestedBy: actor.userID, requestedAt: now, reason: reason)
@@ -118,36 +137,66 @@ public struct Lifecycle: Sendable {
         return Decision(order: step.order, events: step.events, notices: step.notices)
     }
 
-    /// Merge a duplicate request (并单) under a lead order; the child then follows the lead to callback.
-    public func merge(_ child: WorkOrder, into lead: WorkOrder, by actor: Actor, at now: Date) throws(DomainError) -> Decision {
+    /// Merge a duplicate request (并单) under a lead order. Whatever state the lead is in, the child reaches its own
+    /// callback: it waits for the lead's approved reply, or takes it at once when the lead already has one.
+    /// `childFollowers` is the number of orders already merged into the child: such an order cannot itself be
+    /// merged, or its followers would wait on an order that never replies.
+    public func merge(_ child: WorkOrder, into lead: WorkOrder, childFollowers: Int = 0, by actor: Actor,
+                      at now: Date) throws(DomainError) -> Decision {
+        guard actor.canSee(child) else { throw .notFound(what: "工单") }
         try require(actor, [.dispatcher], "并单")
         guard child.id != lead.id else { throw .invalidTarget(reason: "不能与自身并单。") }
         let mergeable: Set<OrderState> = [.received, .dispatched, .handling]
         guard mergeable.contains(child.state) else { throw .invalidState(action: "并单", state: child.state) }
-        guard lead.state.isOpen, lead.state != .merged else {
-            throw .invalidTarget(reason: "主工单\(lead.number)已办结或已并入其他工单，不能作为主单。")
+        guard lead.state != .merged else {
+            throw .invalidTarget(reason: "主工单\(lead.number)已并入其他工单，请并入其主单。")
+        }
+        guard childFollowers == 0 else {
+            throw .invalidTarget(reason: "工单\(child.number)已有\(childFollowers)件工单并入，不能再并入其他工单。")
         }
         var step = Step(order: child, actor: actor, now: now)
         step.order.state = .merged
         step.order.mergedInto = lead.id
-        step.order.pendingReturn = nil
-        step.order.pendingExtension = nil
+        leaveUnit(&step)
         step.record(.merged, ["mergedInto": lead.id.uuidString, "leadNumber": lead.number])
+        if Self.releasesFollowers(lead) { follow(&step, lead: lead) }
         step.order.version = child.version + 1
         return Decision(order: step.order, events: step.events, notices: step.notices)
     }
 
-    /// When a lead order's reply is approved, each merged order takes the same reply and waits for its own callback.
-    public func followLead(_ child: WorkOrder, lead: WorkOrder, at now: Date) -> Decision? {
-        guard child.state == .merged, child.mergedInto == lead.id, lead.state == .awaitingCallback else { return nil }
-        var step = Step(order: child, actor: nil, now: now)
+    /// Whether an order in this state hands its reply to the orders merged into it (its reply was approved, or it
+    /// was closed), so the store knows when to load them.
+    public static func releasesFollowers(_ lead: WorkOrder) -> Bool {
+        lead.state == .awaitingCallback || lead.state == .closed
+    }
+
+    /// The orders merged into `decision`'s order that now follow it to their own callback: one decision each.
+    /// The service calls this after every decision whose order `releasesFollowers`, with the orders merged into it.
+    public func followers(of decision: Decision, merged children: [WorkOrder], at now: Date) -> [Decision] {
+        guard Self.releasesFollowers(decision.order) else { return [] }
+        return children.compactMap { child in
+            guard child.state == .merged, child.mergedInto == decision.order.id else { return nil }
+            var step = Step(order: child, actor: nil, now: now)
+            follow(&step, lead: decision.order)
+            step.order.version = child.version + 1
+            return Decision(order: step.order, events: step.events, notices: step.notices)
+        }
+    }
+
+    /// A merged order takes the lead's reply and unit and waits for its own callback; a redo then goes to the unit
+    /// that handled the lead.
+    func follow(_ step: inout Step, lead: WorkOrder) {
         step.order.state = .awaitingCallback
         step.order.reply = lead.reply
-        step.order.repliedAt = lead.repliedAt
+        step.order.repliedAt = lead.repliedAt ?? step.now
         step.order.replyLate = lead.replyLate
-        step.record(.followedLead, ["state": OrderState.awaitingCallback.rawValue, "leadNumber": lead.number])
-        step.order.version = child.version + 1
-        return Decision(order: step.order, events: step.events, notices: step.notices)
+        step.order.leadUnitID = lead.leadUnitID
+        step.order.subUnitID = lead.subUnitID
+        step.order.assistingUnitIDs = []
+        step.order.callbackAttempts = []
+        var changes = ["state": OrderState.awaitingCallback.rawValue, "leadNumber": lead.number]
+        if let unit = lead.leadUnitID { changes["leadUnitID"] = unit.uuidString }
+        step.record(.followedLead, changes)
     }
 
     /// A handler change (notice §6.2): every open order of the unit gets a handover note in its history.

@@ -32,11 +32,14 @@ extension Lifecycle {
         guard actor.userID != request.requestedBy, actor.userID != request.firstApprovedBy else { throw .selfApproval }
     }
 
-    /// Dispatch (or re-dispatch) starts a new sign clock and a new reply deadline.
-    func dispatch(_ step: inout Step, lead: UUID, assisting: [UUID], kind: EventKind) {
+    /// Dispatch (or re-dispatch, or 改派) starts a new sign clock and a new reply deadline with a new lead unit.
+    /// Whatever the previous unit had asked or written lapses with it.
+    func dispatch(_ step: inout Step, lead: UUID, assisting: [UUID], kind: EventKind, note: String = "") {
         let now = step.now
         let signDeadline = now + rules.signWindow
         let replyDeadline = rules.replyDeadline(for: step.order, from: now, calendar: calendar)
+        let previous = step.order.leadUnitID
+        leaveUnit(&step)
         step.order.state = .dispatched
         step.order.leadUnitID = lead
         step.order.assistingUnitIDs = assisting.filter { $0 != lead }
@@ -49,16 +52,31 @@ extension Lifecycle {
         step.order.signedBy = nil
         step.order.respondedAt = nil
         step.order.respondedInTime = nil
+        step.order.reply = nil
+        step.order.repliedAt = nil
+        step.order.replyLate = nil
         step.record(kind, [
             "leadUnitID": lead.uuidString,
             "assistingUnitIDs": step.order.assistingUnitIDs.map(\.uuidString).joined(separator: ","),
             "signDeadline": iso(signDeadline), "replyDeadline": iso(replyDeadline),
-        ])
-        step.notify(.unitHandlers(lead), "dispatched",
-                    "新工单\(step.order.number)：\(step.order.title)，请于\(Text.time(signDeadline))前签收。")
+        ], note: note)
+        if kind == .redispatched, let previous {
+            step.notify(.unitHandlers(previous), "redispatched", "工单\(step.order.number)已由工作站改派其他单位办理：\(note)")
+        }
+        let due = rules.nextDeadline(of: step.order)
+        let ask = due.map { $0.kind == .sign ? "请于\(Text.time($0.at))前签收。" : "请立即签收，并于\(Text.time($0.at))前上传办理结果。" } ?? ""
+        step.notify(.unitHandlers(lead), "dispatched", "新工单\(step.order.number)：\(step.order.title)，\(ask)")
         for unit in step.order.assistingUnitIDs {
             step.notify(.unitHandlers(unit), "assisting", "工单\(step.order.number)需你单位协办。")
         }
+    }
+
+    /// The order leaves its unit (return approved, re-dispatch, merge): the unit's pending requests lapse with it,
+    /// so nobody else is told a request is pending and nobody can approve it for the new unit.
+    func leaveUnit(_ step: inout Step) {
+        step.order.pendingReturn = nil
+        step.order.pendingExtension = nil
+        step.order.pendingExplanation = nil
     }
 
     /// First response in this dispatch (sign or return request) decides 响应: in time when not after the sign deadline.
@@ -83,7 +101,7 @@ extension Lifecycle {
         try requireState(order, [.dispatched, .handling], action)
         guard let dispatchedAt = order.dispatchedAt else { throw .invalidState(action: action.label, state: order.state) }
         let deadline = dispatchedAt + rules.returnWindow
-        guard step.now <= deadline else { throw .returnWindowClosed(deadline: deadline) }
+        guard step.now <= deadline else { throw .returnWindowClosed(deadline: deadline, window: rules.returnWindow) }
         try requireSubstance(reason, field: "退单原因", minimum: rules.minimumReturnReasonLength)
         step.order.state = .returnRequested
         step.order.returnCount += 1
@@ -103,6 +121,7 @@ extension Lifecycle {
         step.order.pendingReturn = nil
         if approve {
             let previous = order.leadUnitID
+            leaveUnit(&step)
             step.order.state = .received
             step.order.leadUnitID = nil
             step.order.assistingUnitIDs = []
@@ -130,7 +149,7 @@ extension Lifecycle {
         guard let deadline = order.replyDeadline else { throw .invalidState(action: action.label, state: order.state) }
         guard step.now <= deadline else { throw .extensionOnOverdue(deadline: deadline) }
         let latest = deadline - rules.extensionLead
-        guard step.now <= latest else { throw .extensionTooLate(latest: latest) }
+        guard step.now <= latest else { throw .extensionTooLate(latest: latest, lead: rules.extensionLead) }
         guard newDeadline > deadline else { throw .extensionDeadlineNotLater(current: deadline) }
         try requireSubstance(reason, field: "延期理由", minimum: rules.minimumExtensionReasonLength)
         step.order.extensionCount += 1
@@ -172,6 +191,10 @@ extension Lifecycle {
             }
             return
         }
+        // 超期工单不予通过: once the reply deadline has passed, neither level may approve; only a rejection ends it.
+        if rules.isPastReplyDeadline(order, at: step.now), let deadline = order.replyDeadline {
+            throw .approvalAfterDeadline(kind: kind, deadline: deadline)
+        }
         switch request.stage {
         case .workstation:
             request.stage = .city
@@ -187,20 +210,62 @@ extension Lifecycle {
 
     func submitReply(_ step: inout Step, reply: Reply, action: OrderAction) throws(DomainError) {
         let order = step.order
-        try requireLeadUnit(step.actor!, order, action)
+        let actor = step.actor!
+        try requireLeadUnit(actor, order, action)
         try requireState(order, [.handling], action)
         try ReplyRules(vague: vague).validate(reply)
         var stored = reply
-        stored.repliedBy = step.actor!.userID
+        stored.repliedBy = actor.userID
+        stored.signedOffBy = nil
+        step.order.pendingExtension = nil
+        step.order.pendingExplanation = nil
+        if rules.requiresLeaderSignOff(order) && !actor.has(.unitLeader) {
+            step.order.state = .awaitingSignOff
+            step.order.reply = stored
+            step.record(.signOffRequested, ["state": OrderState.awaitingSignOff.rawValue], note: stored.fullText)
+            if let lead = order.leadUnitID {
+                step.notify(.unitLeader(lead), "sign_off_requested", "工单\(order.number)的回复待您审签后提交工作站。")
+            }
+            return
+        }
+        if actor.has(.unitLeader) && rules.requiresLeaderSignOff(order) { stored.signedOffBy = actor.userID }
+        deliverReply(&step, stored)
+    }
+
+    /// The reply reaches the workstation: lateness is judged now, against the internal (upload) deadline.
+    func deliverReply(_ step: inout Step, _ reply: Reply) {
+        let order = step.order
         let internalDeadline = order.internalDeadline(rules: rules)
         let late = internalDeadline.map { step.now > $0 } ?? false
         step.order.state = .replied
-        step.order.reply = stored
+        step.order.reply = reply
         step.order.repliedAt = step.now
         step.order.replyLate = late
-        step.order.pendingExtension = nil
-        step.record(.replied, ["state": OrderState.replied.rawValue, "late": String(late)], note: stored.fullText)
+        var changes = ["state": OrderState.replied.rawValue, "late": String(late)]
+        if let leader = reply.signedOffBy { changes["signedOffBy"] = leader.uuidString }
+        step.record(.replied, changes, note: reply.fullText)
         step.notify(.workstation, "replied", "工单\(order.number)已回复，请审核。")
+    }
+
+    /// The unit leader signs the reply off, or sends it back to the handler with a reason.
+    func signOff(_ step: inout Step, approve: Bool, note: String, action: OrderAction) throws(DomainError) {
+        let order = step.order
+        let actor = step.actor!
+        guard actor.has(.unitLeader), actor.actsForLeadUnit(of: order) else { throw .forbidden(action: action.label) }
+        try requireState(order, [.awaitingSignOff], action)
+        guard var reply = order.reply else { throw .nothingPending(kind: "审签") }
+        guard reply.repliedBy != actor.userID else { throw .selfApproval }
+        if approve {
+            reply.signedOffBy = actor.userID
+            deliverReply(&step, reply)
+        } else {
+            try requireText(note, field: "审签退回理由")
+            step.order.state = .handling
+            step.record(.signOffRejected, ["state": OrderState.handling.rawValue], note: note)
+            if let lead = order.leadUnitID {
+                step.notify(.unitHandlers(lead), "sign_off_rejected", "工单\(order.number)回复未通过分管领导审签：\(note)")
+            }
+        }
     }
 
     func review(_ step: inout Step, approve: Bool, note: String, action: OrderAction) throws(DomainError) {
@@ -222,17 +287,36 @@ extension Lifecycle {
         }
     }
 
+    /// 回访. A requester who cannot be reached (未接通) is tried again: the order closes as unreachable only at the
+    /// last allowed attempt, or at an attempt after the callback window has passed. Attempts must be spaced.
     func recordCallback(_ step: inout Step, resolved: Bool, satisfaction: Satisfaction, note: String,
                         action: OrderAction) throws(DomainError) {
         let order = step.order
         try require(step.actor!, [.callbackAgent], action)
         try requireState(order, [.awaitingCallback], action)
+        if satisfaction == .unreachable {
+            if let last = order.callbackAttempts.last, step.now < last + rules.callbackRetryGap {
+                throw .callbackTooSoon(next: last + rules.callbackRetryGap)
+            }
+            let attempts = order.callbackAttempts + [step.now]
+            let windowEnd = calendar.adding(workingDays: rules.callbackWindowWorkingDays, to: attempts[0])
+            let final = attempts.count >= rules.callbackAttempts || step.now >= windowEnd
+            step.order.callbackAttempts = attempts
+            step.record(.callbackRecorded, ["satisfaction": satisfaction.rawValue, "resolved": "",
+                                            "attempt": String(attempts.count), "final": String(final)], note: note)
+            guard final else { return }
+            step.order.callbackSatisfaction = .unreachable
+            step.order.callbackResolved = nil
+            step.order.state = .closed
+            step.order.closedAt = step.now
+            step.record(.closed, ["state": OrderState.closed.rawValue, "unreachable": "true"])
+            return
+        }
         step.order.callbackSatisfaction = satisfaction
-        step.order.callbackResolved = satisfaction == .unreachable ? nil : resolved
-        step.record(.callbackRecorded, ["satisfaction": satisfaction.rawValue,
-                                        "resolved": satisfaction == .unreachable ? "" : String(resolved)], note: note)
-        let redo = satisfaction != .unreachable && (!resolved || satisfaction == .unsatisfied)
-        if redo {
+        step.order.callbackResolved = resolved
+        step.order.callbackAttempts = []
+        step.record(.callbackRecorded, ["satisfaction": satisfaction.rawValue, "resolved": String(resolved)], note: note)
+        if !resolved || satisfaction == .unsatisfied {
             let deadline = calendar.adding(workingDays: rules.redoReplyWorkingDays, to: step.now)
             step.order.state = .handling
             step.order.redoCount += 1

@@ -34,34 +34,40 @@ public struct ReminderPlanner: Sendable {
     /// The farthest ahead any reminder looks; the store only needs orders with a deadline before now + this.
     public var horizon: TimeInterval { (rules.reminderLeads.max() ?? 0) + rules.uploadLead }
 
+    /// Reminders follow what the order owes (`TimeRules.owed(by:)`): a sign reminder only while the sign deadline
+    /// is the nearest one (an unsigned 特急 order is reminded of its upload deadline instead), a breach of each.
     public func due(for order: WorkOrder, at now: Date) -> [ReminderDue] {
         guard let unit = order.leadUnitID else { return [] }
+        let owed = rules.owed(by: order)
+        guard let next = owed.first else { return [] }
         var out: [ReminderDue] = []
         func add(_ kind: ReminderKind, _ deadline: Date, lead: TimeInterval, _ audiences: [Audience], _ message: String) {
             out.append(ReminderDue(orderID: order.id, kind: kind, deadline: deadline, lead: lead,
                                    audiences: audiences, message: message))
         }
         let n = order.number
-        if order.state == .dispatched, let deadline = order.signDeadline {
-            if now > deadline {
-                add(.signBreached, deadline, lead: 0, [.unitHandlers(unit), .unitLeader(unit), .workstation],
-                    "工单\(n)已超过签收时限（\(Text.time(deadline))），仍未签收。")
-            } else if let lead = nearestLead(until: deadline, now: now) {
-                add(.signDueSoon, deadline, lead: lead, [.unitHandlers(unit)],
-                    "工单\(n)将于\(Text.time(deadline))超过签收时限，请尽快签收。")
+        let unsigned = order.state == .dispatched
+        if let sign = owed.first(where: { $0.kind == .sign })?.at {
+            if now > sign {
+                add(.signBreached, sign, lead: 0, [.unitHandlers(unit), .unitLeader(unit), .workstation],
+                    "工单\(n)已超过签收时限（\(Text.time(sign))），仍未签收。")
+            } else if next.kind == .sign, let lead = nearestLead(until: sign, now: now) {
+                add(.signDueSoon, sign, lead: lead, [.unitHandlers(unit)],
+                    "工单\(n)将于\(Text.time(sign))超过签收时限，请尽快签收。")
             }
         }
-        if [.dispatched, .handling, .returnRequested].contains(order.state), let replyDeadline = order.replyDeadline {
-            let internalDeadline = replyDeadline - rules.uploadLead
-            if now > replyDeadline {
-                add(.overdue, replyDeadline, lead: 0, [.unitHandlers(unit), .unitLeader(unit), .workstation],
-                    "工单\(n)已超过反馈时限（\(Text.time(replyDeadline))），已超期。")
-            } else if now > internalDeadline {
-                add(.replyBreached, internalDeadline, lead: 0, [.unitHandlers(unit), .unitLeader(unit)],
-                    "工单\(n)已过上传时限（\(Text.time(internalDeadline))），请立即上传办理结果。")
-            } else if let lead = nearestLead(until: internalDeadline, now: now) {
-                add(.replyDueSoon, internalDeadline, lead: lead, [.unitHandlers(unit)],
-                    "工单\(n)须于\(Text.time(internalDeadline))前上传办理结果。")
+        if let upload = owed.first(where: { $0.kind == .upload })?.at,
+           let reply = owed.first(where: { $0.kind == .reply })?.at {
+            let ask = unsigned ? "请立即签收并" : "请"
+            if now > reply {
+                add(.overdue, reply, lead: 0, [.unitHandlers(unit), .unitLeader(unit), .workstation],
+                    "工单\(n)已超过反馈时限（\(Text.time(reply))），已超期。")
+            } else if now > upload {
+                add(.replyBreached, upload, lead: 0, [.unitHandlers(unit), .unitLeader(unit)],
+                    "工单\(n)已过上传时限（\(Text.time(upload))），\(ask)立即上传办理结果。")
+            } else if let lead = nearestLead(until: upload, now: now) {
+                add(.replyDueSoon, upload, lead: lead, [.unitHandlers(unit)],
+                    "工单\(n)须于\(Text.time(upload))前上传办理结果，\(ask)抓紧办理。")
             }
         }
         return out
@@ -77,15 +83,7 @@ public struct ReminderPlanner: Sendable {
 extension ReminderPlanner {
     /// The earliest moment the sweep must look at this order (the store indexes it); nil when no clock runs.
     public func watchAt(_ order: WorkOrder) -> Date? {
-        guard order.leadUnitID != nil else { return nil }
-        switch order.state {
-        case .dispatched:
-            let internalDeadline = order.replyDeadline.map { $0 - rules.uploadLead }
-            return [order.signDeadline, internalDeadline].compactMap { $0 }.min()
-        case .handling, .returnRequested:
-            return order.replyDeadline.map { $0 - rules.uploadLead }
-        default:
-            return nil
-        }
+        // The sweep looks from the next deadline less the widest lead; `horizon` covers that lead.
+        rules.owed(by: order).first { $0.kind != .reply }?.at
     }
 }

@@ -16,7 +16,8 @@ public struct ReplyRules: Sendable {
             ("核实情况", reply.findings), ("办理过程", reply.process), ("办理结果", reply.result),
             ("与诉求人联系情况", reply.contact), ("诉求人是否满意", reply.requesterAttitude),
         ]
-        for (name, text) in parts where vague.isVague(text, minimum: minimumPartLength) {
+        // The requester's attitude may be short and genuine ("诉求人满意"), as the quality gate allows.
+        for (name, text) in parts where vague.isVague(text, minimum: name == "诉求人是否满意" ? min(2, minimumPartLength) : minimumPartLength) {
             missing.append(name)
         }
         if reply.visitedAt == nil || reply.visitedBy.trimmingCharacters(in: .whitespaces).isEmpty {

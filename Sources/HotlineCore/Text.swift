@@ -8,6 +8,7 @@ public enum Text {
         case .dispatched: "待签收"
         case .returnRequested: "退单审核中"
         case .handling: "办理中"
+        case .awaitingSignOff: "待领导审签"
         case .replied: "待审核"
         case .awaitingCallback: "待回访"
         case .closed: "已办结"
@@ -82,6 +83,16 @@ public enum Text {
     }()
     private static let formatterLock = NSLock()
 
+    /// A duration as a rule quotes it: "20小时", "30分钟", "1.5小时", "2天（48小时）" for whole days over a day.
+    public static func duration(_ seconds: TimeInterval) -> String {
+        let minutes = (seconds / 60).rounded()
+        if minutes < 60 { return "\(Int(minutes))分钟" }
+        let hours = seconds / 3600
+        let hoursText = hours == hours.rounded() ? "\(Int(hours))小时" : String(format: "%.1f小时", hours)
+        if hours >= 24 && hours.truncatingRemainder(dividingBy: 24) == 0 { return "\(Int(hours / 24))天（\(hoursText)）" }
+        return hoursText
+    }
+
     /// An instant as the people of Dalad Banner read it (Asia/Shanghai).
     public static func time(_ date: Date) -> String {
         formatterLock.withLock { formatter.string(from: date) }
@@ -119,6 +130,17 @@ extension Text {
         case .closedAsExplained: "解释说明办结"
         case .flaggedProblem: "标记问题工单"
         case .handover: "工作交接"
+        case .redispatched: "改派"
+        case .signOffRequested: "提交领导审签"
+        case .signOffRejected: "领导审签退回"
+        }
+    }
+
+    public static func deadline(_ kind: DeadlineKind) -> String {
+        switch kind {
+        case .sign: "签收时限"
+        case .upload: "上传时限"
+        case .reply: "反馈时限"
         }
     }
 

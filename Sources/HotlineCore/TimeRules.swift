@@ -27,8 +27,52 @@ public struct TimeRules: Codable, Sendable, Equatable {
     public var minimumReturnReasonLength: Int = 15
     public var minimumExtensionReasonLength: Int = 10
     public var minimumProgressLength: Int = 10
+    /// 回访: an unreachable requester is tried this many times before the order closes as unreachable…
+    public var callbackAttempts: Int = 3
+    /// …at least this far apart…
+    public var callbackRetryGap: TimeInterval = .hours(2)
+    /// …within this many working days of the first attempt.
+    public var callbackWindowWorkingDays: Int = 2
+    /// Replies of these lines, and of these urgencies, are signed off by the unit leader before they reach the
+    /// workstation (DOMAIN §5).
+    public var signOffLines: [SpecialLine] = [.mayor, .bureauChief]
+    public var signOffUrgencies: [Urgency] = [.critical]
 
     public init() {}
+
+    /// Rules stored before a field existed read it as its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TimeRules()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        signWindow = try value(.signWindow, d.signWindow)
+        returnWindow = try value(.returnWindow, d.returnWindow)
+        uploadLead = try value(.uploadLead, d.uploadLead)
+        extensionLead = try value(.extensionLead, d.extensionLead)
+        criticalReplyHours = try value(.criticalReplyHours, d.criticalReplyHours)
+        urgentReplyHours = try value(.urgentReplyHours, d.urgentReplyHours)
+        normalReplyWorkingDays = try value(.normalReplyWorkingDays, d.normalReplyWorkingDays)
+        complexReplyWorkingDays = try value(.complexReplyWorkingDays, d.complexReplyWorkingDays)
+        redoReplyWorkingDays = try value(.redoReplyWorkingDays, d.redoReplyWorkingDays)
+        reminderLeads = try value(.reminderLeads, d.reminderLeads)
+        problemRedoThreshold = try value(.problemRedoThreshold, d.problemRedoThreshold)
+        problemUnitThreshold = try value(.problemUnitThreshold, d.problemUnitThreshold)
+        minimumReturnReasonLength = try value(.minimumReturnReasonLength, d.minimumReturnReasonLength)
+        minimumExtensionReasonLength = try value(.minimumExtensionReasonLength, d.minimumExtensionReasonLength)
+        minimumProgressLength = try value(.minimumProgressLength, d.minimumProgressLength)
+        callbackAttempts = try value(.callbackAttempts, d.callbackAttempts)
+        callbackRetryGap = try value(.callbackRetryGap, d.callbackRetryGap)
+        callbackWindowWorkingDays = try value(.callbackWindowWorkingDays, d.callbackWindowWorkingDays)
+        signOffLines = try value(.signOffLines, d.signOffLines)
+        signOffUrgencies = try value(.signOffUrgencies, d.signOffUrgencies)
+    }
+
+    /// Whether the unit leader must sign off this order's reply before it goes to the workstation.
+    public func requiresLeaderSignOff(_ order: WorkOrder) -> Bool {
+        signOffLines.contains(order.specialLine) && order.specialLine != .none || signOffUrgencies.contains(order.urgency)
+    }
 
     /// Refuses values that no banner would set and that would stall or break the clocks (a deadline years away,
     /// a reminder lead beyond a week): every field within sensible bounds.
@@ -51,6 +95,9 @@ public struct TimeRules: Codable, Sendable, Equatable {
         for (value, name) in [(minimumReturnReasonLength, "退单理由最少字数"), (minimumExtensionReasonLength, "延期理由最少字数"), (minimumProgressLength, "进展最少字数")] {
             try check((0...500).contains(value), name, "应在0到500之间")
         }
+        try check((1...10).contains(callbackAttempts), "回访尝试次数", "应在1到10次之间")
+        try check(callbackRetryGap.isFinite && callbackRetryGap >= 0 && callbackRetryGap <= day, "回访间隔", "应在0到24小时之间")
+        try check((1...10).contains(callbackWindowWorkingDays), "回访期限", "应在1到10个工作日之间")
     }
 
     /// The reply deadline for an order dispatched at `start`: upstream's if it gave one, else by urgency and type.

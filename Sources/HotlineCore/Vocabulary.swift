@@ -6,6 +6,7 @@ public enum OrderState: String, Codable, Sendable, CaseIterable {
     case dispatched          // 待签收: dispatched to a unit, the sign clock runs
     case returnRequested     // 退单审核中: the unit asked to return it
     case handling            // 办理中: signed, being handled (also after rework or redo)
+    case awaitingSignOff     // 待领导审签: the reply waits for the unit leader before it goes to the workstation
     case replied             // 待审核: final reply waiting for the workstation's review
     case awaitingCallback    // 待回访: reply approved and sent upstream
     case closed              // 已办结

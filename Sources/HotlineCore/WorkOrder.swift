@@ -51,6 +51,8 @@ public struct WorkOrder: Codable, Sendable, Equatable {
 
     public var callbackSatisfaction: Satisfaction?
     public var callbackResolved: Bool?
+    /// Times of the callback attempts that did not reach the requester (未接通), in this round of callbacks.
+    public var callbackAttempts: [Date]
     public var closedAt: Date?
     /// Closed as explained (解释说明办结) after the city accepted it.
     public var closedAsExplained: Bool
@@ -87,7 +89,7 @@ public struct WorkOrder: Codable, Sendable, Equatable {
         self.signedAt = nil; self.signedBy = nil; self.respondedAt = nil; self.respondedInTime = nil
         self.pendingReturn = nil; self.pendingExtension = nil; self.pendingExplanation = nil
         self.reply = nil; self.repliedAt = nil; self.replyLate = nil
-        self.callbackSatisfaction = nil; self.callbackResolved = nil; self.closedAt = nil
+        self.callbackSatisfaction = nil; self.callbackResolved = nil; self.callbackAttempts = []; self.closedAt = nil
         self.closedAsExplained = false
         self.redoCount = 0; self.returnCount = 0; self.extensionCount = 0; self.reworkCount = 0
         self.isProblem = false; self.mergedInto = nil; self.lastUrgedAt = nil
@@ -97,15 +99,6 @@ public struct WorkOrder: Codable, Sendable, Equatable {
     /// The internal (upload) deadline: the reply must reach the workstation this long before the reply deadline.
     public func internalDeadline(rules: TimeRules) -> Date? {
         replyDeadline.map { $0 - rules.uploadLead }
-    }
-
-    /// Past the reply deadline with no approved reply yet.
-    public func isOverdue(at now: Date) -> Bool {
-        guard let deadline = replyDeadline else { return false }
-        switch state {
-        case .dispatched, .returnRequested, .handling: return now > deadline
-        default: return false
-        }
     }
 }
 
@@ -148,6 +141,8 @@ public struct Reply: Codable, Sendable, Equatable {
     /// Why photos are missing, when they are (e.g. a consultation answered in person).
     public var photoWaiver: String?
     public var repliedBy: UUID?
+    /// The unit leader who signed the reply off, where the rules ask for it (DOMAIN §5).
+    public var signedOffBy: UUID?
 
     public init(truthfulness: Truthfulness, findings: String, process: String, result: String,
                 contact: String, requesterAttitude: String, visitKind: VisitKind,

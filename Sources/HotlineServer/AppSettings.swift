@@ -11,11 +11,14 @@ public struct AppSettings: Sendable {
     public var databasePoolSize: Int
     /// Folder for uploaded photos (shared storage when several instances run).
     public var photoDirectory: String
+    /// The quality gate's lists and thresholds (`HOTLINE_QUALITY_CONFIG`, a JSON file naming only what it changes);
+    /// the same phrase lists serve the lifecycle's checks of progress updates and reasons (`VagueText(config:)`).
+    public var quality: QualityConfig
 
     public init(database: DatabaseConfig, sweepInterval: Int = 60, databasePoolSize: Int = 8,
-                photoDirectory: String = "hotline-photos") {
+                photoDirectory: String = "hotline-photos", quality: QualityConfig = QualityConfig()) {
         self.database = database; self.sweepInterval = sweepInterval; self.databasePoolSize = databasePoolSize
-        self.photoDirectory = photoDirectory
+        self.photoDirectory = photoDirectory; self.quality = quality
     }
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppSettings {
@@ -27,9 +30,19 @@ public struct AppSettings: Sendable {
             guard let value = Int(raw), value >= 0 else { problems.append("\(key) 应为非负整数，现为 \(raw)"); return fallback }
             return value
         }
+        var quality = QualityConfig()
+        if let path = env["HOTLINE_QUALITY_CONFIG"], !path.isEmpty {
+            do {
+                quality = try QualityConfig.decode(json: try Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch let error as QualityConfigError {
+                problems += error.problems.map { "HOTLINE_QUALITY_CONFIG（\(path)）：\($0)" }
+            } catch {
+                problems.append("HOTLINE_QUALITY_CONFIG：无法读取文件 \(path)（\(error.localizedDescription)）")
+            }
+        }
         let settings = AppSettings(database: database, sweepInterval: int("HOTLINE_SWEEP_INTERVAL", 60),
                                    databasePoolSize: max(1, int("HOTLINE_DB_POOL", 8)),
-                                   photoDirectory: env["HOTLINE_PHOTO_DIR"] ?? "hotline-photos")
+                                   photoDirectory: env["HOTLINE_PHOTO_DIR"] ?? "hotline-photos", quality: quality)
         guard problems.isEmpty else { throw Abort(.internalServerError, reason: "配置错误：\n" + problems.joined(separator: "\n")) }
         return settings
     }

@@ -2,6 +2,7 @@ import Foundation
 import Vapor
 import Fluent
 import HotlineCore
+import HotlineSimilarity
 import HotlineStore
 
 /// The reply quality gate and the batch-reply detector as the running app uses them.
@@ -150,13 +151,31 @@ final class ReplyScreen: @unchecked Sendable {
         let lead = order.mergedInto ?? order.id
         let group = Set(try await req.orderService.orders.mergedChildren(of: lead).map(\.id)).union([lead])
         return gate.check(reply, for: order)
-            + batch.check(reply, for: order, category: category, mergedGroup: group, in: index)
+            + batch.check(reply, for: order, category: category.name, ancestors: category.ancestors,
+                          mergedGroup: group, in: index)
     }
 
-    /// The category key the batch rule's thresholds are configured by: the category's name ("供暖").
-    static func category(of order: WorkOrder, on db: any Database) async throws -> String {
-        guard let id = order.categoryID else { return "" }
-        return try await CategoryModel.find(id, on: db)?.name ?? ""
+    /// An order's category as the batch rule reads it: its name ("室温不达标"), which its replies are indexed
+    /// under, and its ancestors' names from the root down (["供暖"]), whose configured rules it inherits.
+    struct Category: Sendable, Equatable {
+        var name: String
+        var ancestors: [String]
+    }
+
+    static func category(of order: WorkOrder, on db: any Database) async throws -> Category {
+        guard let id = order.categoryID, let category = try await CategoryModel.find(id, on: db) else {
+            return Category(name: "", ancestors: [])
+        }
+        var ancestors: [String] = []
+        var seen: Set<UUID> = [id]
+        var next = category.parentID
+        // `seen` stops a cycle an edit of the tree could make from looping for ever.
+        while let parentID = next, seen.insert(parentID).inserted,
+              let parent = try await CategoryModel.find(parentID, on: db) {
+            ancestors.insert(parent.name, at: 0)
+            next = parent.parentID
+        }
+        return Category(name: category.name, ancestors: ancestors)
     }
 }
 

@@ -11,12 +11,12 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     let settings = try settings ?? AppSettings.fromEnvironment()
     app.databases.use(try settings.database.factory(poolSize: settings.databasePoolSize), as: .init(string: "main"), isDefault: true)
     app.migrations.add(HotlineMigrations.all)
-    app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(), settings: settings)
+    app.hotline = HotlineContext(clock: clock, lifecycle: Lifecycle(vague: VagueText(config: settings.quality)), settings: settings)
     if let writer = app.hotline.writer { app.lifecycle.use(WriterShutdown(writer: writer)) }
     _ = app.unitCache
     _ = app.queueCache
     _ = app.queueGenerations
-    app.replyScreen = ReplyScreen()
+    app.replyScreen = ReplyScreen(config: settings.quality)
     app.photoStorage = DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory))
     // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).
     app.middleware = Middlewares()
@@ -36,11 +36,6 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
 
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(SweepCommand(), as: "sweep")
-    app.asyncCommands.use(BenchCommand(), as: "bench")
-    app.asyncCommands.use(MeasuresBenchCommand(), as: "bench-measures")
-    app.asyncCommands.use(ReplyIndexBenchCommand(), as: "bench-replies")
-    app.asyncCommands.use(LoadSeedCommand(), as: "loadseed")
-    app.asyncCommands.use(QualityEvalCommand(), as: "quality-eval")
     app.asyncCommands.use(RulesCommand(), as: "rules")
     app.asyncCommands.use(ReportCommand(), as: "report")
 
@@ -53,7 +48,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
 /// Loads the admin-edited time rules and calendar from the database into the running app.
 public func loadRules(_ app: Application) async throws {
     let stored = try await SettingsRepository(database: app.db).load()
-    app.hotline.lifecycle = Lifecycle(rules: stored.rules, calendar: stored.calendar)
+    app.hotline.lifecycle = Lifecycle(rules: stored.rules, calendar: stored.calendar, vague: app.hotline.lifecycle.vague)
 }
 
 /// Before serving: the tables, the rules, and on a brand-new database one admin whose one-time password is printed once.

@@ -41,18 +41,17 @@ public struct BoardCounts: Sendable {
         public var counts: OpenOrderCounts
     }
 
-    static let openStates: [OrderState] = [.received, .dispatched, .returnRequested, .handling, .replied, .awaitingCallback]
-    static let runningStates: [OrderState] = [.dispatched, .returnRequested, .handling]
+    static let openStates: [OrderState] = OrderState.allCases.filter { $0.isOpen && $0 != .merged }
 
     /// Open orders grouped by (lead unit, queue unit), as at `now`; one `GROUP BY` over the open orders.
     public func groups(at now: Date) async throws -> [Group] {
         let sql = database as! any SQLDatabase
-        let open = Self.openStates.map(\.rawValue), running = Self.runningStates.map(\.rawValue)
-        let soon = now + (rules.reminderLeads.max() ?? 4 * 3600) + rules.uploadLead
+        let open = Self.openStates.map(\.rawValue), running = TimeRules.runningStateNames
+        let (overdueBefore, soon) = rules.deadlineBounds(at: now)
         let rows = try await sql.raw("""
             SELECT lead_unit_id, queue_unit_id, CAST(COUNT(*) AS BIGINT) AS open_count,
-                   CAST(SUM(CASE WHEN state IN (\(binds: running)) AND next_deadline < \(bind: now) THEN 1 ELSE 0 END) AS BIGINT) AS overdue,
-                   CAST(SUM(CASE WHEN state IN (\(binds: running)) AND next_deadline >= \(bind: now)
+                   CAST(SUM(CASE WHEN state IN (\(binds: running)) AND next_deadline < \(bind: overdueBefore) THEN 1 ELSE 0 END) AS BIGINT) AS overdue,
+                   CAST(SUM(CASE WHEN state IN (\(binds: running)) AND next_deadline >= \(bind: overdueBefore)
                                  AND next_deadline <= \(bind: soon) THEN 1 ELSE 0 END) AS BIGINT) AS due_soon,
                    CAST(SUM(CASE WHEN is_problem THEN 1 ELSE 0 END) AS BIGINT) AS problem
             FROM orders WHERE state IN (\(binds: open))

@@ -49,13 +49,15 @@ extension OrderRepository {
         if let from = f.receivedFrom { q = q.where("received_at", .greaterThanOrEqual, from) }
         if let to = f.receivedTo { q = q.where("received_at", .lessThan, to) }
         if f.problemOnly { q = q.where("is_problem", .equal, true) }
-        let running = [OrderState.dispatched, .returnRequested, .handling].map(\.rawValue)
+        // The core's deadline status as bounds on the stored next deadline (`TimeRules.deadlineBounds`).
+        let running = TimeRules.runningStateNames
+        let (overdueBefore, soon) = rules.deadlineBounds(at: now)
         switch f.deadline {
         case .overdue?:
-            q = q.where("state", .in, running).where("next_deadline", .lessThan, now)
+            q = q.where("state", .in, running).where("next_deadline", .lessThan, overdueBefore)
         case .dueSoon?:
-            q = q.where("state", .in, running).where("next_deadline", .greaterThanOrEqual, now)
-                .where("next_deadline", .lessThanOrEqual, now + (rules.reminderLeads.max() ?? 4 * 3600) + rules.uploadLead)
+            q = q.where("state", .in, running).where("next_deadline", .greaterThanOrEqual, overdueBefore)
+                .where("next_deadline", .lessThanOrEqual, soon)
         case nil:
             break
         }

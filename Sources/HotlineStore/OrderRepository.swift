@@ -20,7 +20,7 @@ public struct OrderRepository: Sendable {
     var sql: any SQLDatabase { database as! any SQLDatabase }
 
     /// The states of a unit's working queue, exactly as the partial index `orders_open_queue` (M006) names them.
-    static let openQueuePredicate = "state IN ('dispatched', 'returnRequested', 'handling', 'replied')"
+    static let openQueuePredicate = "state IN ('dispatched', 'returnRequested', 'handling', 'awaitingSignOff', 'replied')"
 
     // MARK: Reads
 
@@ -86,7 +86,7 @@ public struct OrderRepository: Sendable {
                 .all()
             merged += try rows.map { try $0.decode(model: OrderRow.self).order() }
         }
-        return Array(QueueOrder.sorted(merged).dropFirst(offset).prefix(limit))
+        return Array(QueueOrder.sorted(merged, rules: rules).dropFirst(offset).prefix(limit))
     }
 
     /// Orders in given states, newest first (the workstation's boards).

@@ -42,6 +42,7 @@ struct OrderRow: Codable, Sendable {
     var replyLate: Bool?
     var callbackSatisfaction: String?
     var callbackResolved: Bool?
+    var callbackAttempts: String
     var closedAt: Date?
     var closedAsExplained: Bool
     var redoCount: Int
@@ -98,6 +99,7 @@ struct OrderRow: Codable, Sendable {
         case replyLate = "reply_late"
         case callbackSatisfaction = "callback_satisfaction"
         case callbackResolved = "callback_resolved"
+        case callbackAttempts = "callback_attempts"
         case closedAt = "closed_at"
         case closedAsExplained = "closed_as_explained"
         case redoCount = "redo_count"
@@ -133,12 +135,13 @@ struct OrderRow: Codable, Sendable {
         pendingExplanation = o.pendingExplanation.map(JSON.encode)
         reply = o.reply.map(JSON.encode); repliedAt = o.repliedAt; replyLate = o.replyLate
         callbackSatisfaction = o.callbackSatisfaction?.rawValue; callbackResolved = o.callbackResolved
+        callbackAttempts = JSON.encode(o.callbackAttempts)
         closedAt = o.closedAt; closedAsExplained = o.closedAsExplained
         redoCount = o.redoCount; returnCount = o.returnCount; extensionCount = o.extensionCount
         reworkCount = o.reworkCount; isProblem = o.isProblem; mergedInto = o.mergedInto
         lastUrgedAt = o.lastUrgedAt; version = o.version
         queueBand = QueueOrder.band(urgency: o.urgency, line: o.specialLine)
-        nextDeadline = QueueOrder.nextDeadline(o)
+        nextDeadline = QueueOrder.sortDeadline(o, rules: rules)
         watchAt = ReminderPlanner(rules: rules).watchAt(o)
         approvalStage = (o.pendingExtension ?? o.pendingExplanation)?.stage.rawValue
         queueUnitId = o.subUnitID ?? o.leadUnitID
@@ -190,6 +193,7 @@ struct OrderRow: Codable, Sendable {
         o.reply = try reply.map { try JSON.decode($0) }; o.repliedAt = repliedAt; o.replyLate = replyLate
         o.callbackSatisfaction = try callbackSatisfaction.map { try Self.enumValue($0) }
         o.callbackResolved = callbackResolved
+        o.callbackAttempts = try JSON.decode(callbackAttempts)
         o.closedAt = closedAt; o.closedAsExplained = closedAsExplained
         o.redoCount = redoCount; o.returnCount = returnCount; o.extensionCount = extensionCount
         o.reworkCount = reworkCount; o.isProblem = isProblem; o.mergedInto = mergedInto

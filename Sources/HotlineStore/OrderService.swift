@@ -50,7 +50,7 @@ public struct OrderService: Sendable {
         switch action {
         case .dispatch(let lead, let assisting):
             for unit in [lead] + assisting { _ = try await directory.requireDispatchable(unit) }
-        case .decideReturn(true, _, let target?, let assisting):
+        case .decideReturn(true, _, let target?, let assisting), .redispatch(let target, let assisting, _):
             for unit in [target] + assisting { _ = try await directory.requireDispatchable(unit) }
         case .assignSubUnit(let sub):
             _ = try await directory.requireDispatchable(sub)
@@ -61,13 +61,15 @@ public struct OrderService: Sendable {
         var decisions = [decision]
         var previous = [order]
         var histories = [history]
-        if case .review(true, _) = action {
-            for child in try await orders.mergedChildren(of: order.id) {
-                if let follow = lifecycle.followLead(child, lead: decision.order, at: now) {
-                    decisions.append(follow)
-                    previous.append(child)
-                    histories.append(try await orders.history(of: child.id))
-                }
+        // Orders merged into this one follow it to their own callback once it has an approved reply or closed: the
+        // core decides which, for every action, so no path can forget them.
+        if Lifecycle.releasesFollowers(decision.order) && !Lifecycle.releasesFollowers(order) {
+            let children = try await orders.mergedChildren(of: order.id)
+            for follow in lifecycle.followers(of: decision, merged: children, at: now) {
+                guard let child = children.first(where: { $0.id == follow.order.id }) else { continue }
+                decisions.append(follow)
+                previous.append(child)
+                histories.append(try await orders.history(of: child.id))
             }
         }
         try await orders.apply(decisions, previous: previous, history: histories)
@@ -77,9 +79,10 @@ public struct OrderService: Sendable {
     /// Merges a duplicate request under a lead order (并单).
     @discardableResult
     public func merge(_ childID: UUID, into leadID: UUID, by actor: Actor, at now: Date) async throws -> WorkOrder {
-        guard let child = try await orders.find(childID), actor.canSee(child) else { throw DomainError.notFound(what: "工单") }
+        guard let child = try await orders.find(childID) else { throw DomainError.notFound(what: "工单") }
         guard let lead = try await orders.find(leadID) else { throw DomainError.notFound(what: "主工单") }
-        let decision = try lifecycle.merge(child, into: lead, by: actor, at: now)
+        let followers = try await orders.mergedChildren(of: child.id).filter { $0.state == .merged }.count
+        let decision = try lifecycle.merge(child, into: lead, childFollowers: followers, by: actor, at: now)
         try await orders.apply([decision], previous: [child])
         return decision.order
     }
@@ -125,21 +128,5 @@ public struct OrderService: Sendable {
 
     func openOrders(of unitID: UUID) async throws -> [WorkOrder] {
         try await orders.queue(units: [unitID], limit: 100_000)
-    }
-}
-
-/// Light checks on Chinese phone numbers: mobiles (11 digits from 1) and landlines (with or without area code).
-public enum PhoneNumber {
-    public static func isPlausible(_ text: String) -> Bool {
-        let digits = text.filter { $0.isASCII && $0.isNumber }
-        guard digits.count == text.filter({ $0 != "-" && $0 != " " }).count else { return false }
-        if digits.count == 11 && digits.hasPrefix("1") { return true }
-        return (7...12).contains(digits.count)
-    }
-
-    /// 138****5678: what lists and exports show (DOMAIN §10).
-    public static func masked(_ text: String) -> String {
-        guard text.count >= 7 else { return String(repeating: "*", count: text.count) }
-        return String(text.prefix(3)) + "****" + String(text.suffix(4))
     }
 }

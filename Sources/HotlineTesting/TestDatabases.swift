@@ -10,9 +10,36 @@ public enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
+    /// The engines `HOTLINE_TEST_ENGINES` names (both when unset). A name that is not an engine, or a list that
+    /// names none, stops the test run: dropping it quietly would leave every engine-parameterised test with no
+    /// case to run, and the run would pass having tested nothing.
     public static var all: [Engine] {
-        let wanted = ProcessInfo.processInfo.environment["HOTLINE_TEST_ENGINES"] ?? "sqlite,postgres"
-        return wanted.split(separator: ",").compactMap { Engine(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        let setting = ProcessInfo.processInfo.environment["HOTLINE_TEST_ENGINES"]
+        do {
+            return try parse(setting ?? "sqlite,postgres")
+        } catch {
+            fatalError("HOTLINE_TEST_ENGINES=\"\(setting ?? "")\": \(error.message)")
+        }
+    }
+
+    /// Why a list of engines was refused.
+    public struct ListError: Error, Equatable {
+        public var message: String
+    }
+
+    /// `sqlite`, `postgres` or both, comma-separated, in lower case; spaces around a name are ignored.
+    public static func parse(_ text: String) throws(ListError) -> [Engine] {
+        let valid = allCases.map(\.rawValue).joined(separator: ", ")
+        var engines: [Engine] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let engine = Engine(rawValue: name) else {
+                throw ListError(message: name.isEmpty ? "an empty engine name; valid engines are \(valid)"
+                                                      : "unknown engine \"\(name)\"; valid engines are \(valid)")
+            }
+            if !engines.contains(engine) { engines.append(engine) }
+        }
+        return engines
     }
 
     /// A server the tests may create databases on; `.ci/run` and `scripts/test` start one here.

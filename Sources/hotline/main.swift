@@ -1,34 +1,5 @@
-import Foundation
-import Vapor
-import Logging
 import HotlineServer
 
-// `hotline start` = migrate, load the demo into an empty database, print how to sign in, then serve.
-// Every other command (serve, migrate, demo, sweep, rules, bench) is Vapor's command line.
-var env = try Environment.detect()
-try LoggingSystem.bootstrap(from: &env)
-let start = env.arguments.count > 1 && env.arguments[1] == "start"
-if start { env.arguments[1] = "serve" }
-
-let app = try await Application.make(env)
-do {
-    try await configure(app)
-    if start {
-        func option(_ names: [String]) -> String? {
-            guard let i = env.arguments.firstIndex(where: names.contains), i + 1 < env.arguments.count else { return nil }
-            return env.arguments[i + 1]
-        }
-        let host = option(["--hostname", "-H"]) ?? "127.0.0.1"
-        let port = option(["--port", "-p"]) ?? "8080"
-        try await startWithDemo(app, url: "http://\(host):\(port)")
-    } else if env.arguments.count > 1 && env.arguments[1] == "serve" {
-        try await prepareToServe(app)
-    }
-    if start || env.arguments.dropFirst().first == "serve" { warmUpReplyIndex(app) }
-    try await app.execute()
-    try await app.asyncShutdown()
-} catch {
-    app.logger.report(error: error)
-    try? await app.asyncShutdown()
-    exit(1)
-}
+// The product's command line: start, serve, migrate, demo, sweep, rules, report (see `HotlineCommandLine`).
+// The benchmarks, load seeding and evaluation are the developer tool's (`hotline-dev`).
+try await HotlineCommandLine.run()

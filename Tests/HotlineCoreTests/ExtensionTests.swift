@@ -12,7 +12,7 @@ struct ExtensionTests {
     @Test func extensionAsked23hBeforeTheDeadlineIsRefused() throws {
         let order = try f.handling()
         let at = deadline(order) - .hours(23)
-        #expect(throws: DomainError.extensionTooLate(latest: deadline(order) - .hours(24))) {
+        #expect(throws: DomainError.extensionTooLate(latest: deadline(order) - .hours(24), lead: .hours(24))) {
             try f.act(.requestExtension(reason: reason, newDeadline: deadline(order) + .hours(72)), order, f.handlerA, at: at)
         }
     }

@@ -88,11 +88,43 @@ struct ReplyReviewCallbackTests {
         }
     }
 
-    @Test func unreachableClosesWithoutResolution() throws {
-        let closed = try f.act(.recordCallback(resolved: true, satisfaction: .unreachable, note: "三次未接通"),
-                               try f.awaitingCallback(), f.callback, at: Fixture.t0 + .hours(48))
-        #expect(closed.state == .closed)
-        #expect(closed.callbackResolved == nil)
+    /// DOMAIN §3: an unreachable requester is tried again, 3 attempts at least 2 h apart, before the order closes.
+    @Test func unreachableIsTriedThreeTimesTwoHoursApartThenClosesWithoutResolution() throws {
+        let unreachable = OrderAction.recordCallback(resolved: true, satisfaction: .unreachable, note: "未接通")
+        let t = Fixture.t0 + .hours(48)
+        var order = try f.act(unreachable, try f.awaitingCallback(), f.callback, at: t)
+        #expect(order.state == .awaitingCallback)
+        #expect(order.callbackAttempts == [t])
+        #expect(throws: DomainError.callbackTooSoon(next: t + .hours(2))) {
+            try f.act(unreachable, order, f.callback, at: t + .hours(2) - 1)
+        }
+        order = try f.act(unreachable, order, f.callback, at: t + .hours(2))
+        #expect(order.state == .awaitingCallback)
+        let last = try f.lifecycle.decide(unreachable, on: order, by: f.callback, at: t + .hours(4))
+        #expect(last.order.state == .closed)
+        #expect(last.order.callbackSatisfaction == .unreachable)
+        #expect(last.order.callbackResolved == nil)
+        #expect(last.events.map(\.kind) == [.callbackRecorded, .closed])
+    }
+
+    @Test func anUnreachableAttemptAfterTheTwoWorkingDayWindowCloses() throws {
+        let unreachable = OrderAction.recordCallback(resolved: true, satisfaction: .unreachable, note: "未接通")
+        // Thursday 5 March 2026 10:00 (t0 is Monday): two working days later is Monday 9 March 10:00.
+        let first = Fixture.t0 + .hours(72)
+        let order = try f.act(unreachable, try f.awaitingCallback(), f.callback, at: first)
+        let weekend = try f.act(unreachable, order, f.callback, at: first + .hours(48))
+        #expect(weekend.state == .awaitingCallback)
+        let monday = try f.act(unreachable, order, f.callback, at: first + .hours(96))
+        #expect(monday.state == .closed)
+    }
+
+    @Test func aReachedCallbackAfterUnreachableAttemptsDecidesAsUsual() throws {
+        var order = try f.act(.recordCallback(resolved: true, satisfaction: .unreachable, note: ""), try f.awaitingCallback(),
+                              f.callback, at: Fixture.t0 + .hours(48))
+        order = try f.act(.recordCallback(resolved: true, satisfaction: .satisfied, note: ""), order, f.callback,
+                          at: Fixture.t0 + .hours(51))
+        #expect(order.state == .closed)
+        #expect(order.callbackSatisfaction == .satisfied)
     }
 
     @Test func theThirdRedoFlagsAProblemOrder() throws {
@@ -113,16 +145,25 @@ struct ReplyReviewCallbackTests {
         #expect(order.redoCount == 3)
     }
 
+    /// Each re-dispatch starts its own 20 h return window: unit B asks 19 h after its dispatch, which is 21 h after
+    /// the first one, and is heard.
     @Test func anOrderPassedBetweenThreeUnitsIsAProblemOrder() throws {
         var order = try f.dispatched()
         let reason = "该事项由旗自然资源局负责审批，我单位无此职能，请改派。"
+        var t = Fixture.t0
         for (next, handler) in [(f.unitB, f.handlerA), (f.unitC, f.handlerB)] {
-            order = try f.act(.requestReturn(reason: reason), order, handler, at: Fixture.t0 + .hours(1))
+            t += .hours(19)
+            order = try f.act(.requestReturn(reason: reason), order, handler, at: t)
+            t += .hours(1)
             order = try f.act(.decideReturn(approve: true, note: "改派", redispatchTo: next, assisting: []), order,
-                              f.dispatcher, at: Fixture.t0 + .hours(2))
+                              f.dispatcher, at: t)
+            #expect(order.dispatchedAt == t)
         }
         #expect(order.unitHistory.count == 3)
         #expect(order.isProblem)
+        #expect(throws: DomainError.returnWindowClosed(deadline: t + .hours(20), window: .hours(20))) {
+            try f.act(.requestReturn(reason: reason), order, f.handlerC, at: t + .hours(20) + 1)
+        }
     }
 
     @Test func aProgressUpdateMustSaySomething() throws {

@@ -55,17 +55,54 @@ struct ScopeAndSupervisionTests {
         #expect(merged.state == .merged)
         #expect(merged.mergedInto == lead.id)
         // The lead's reply is approved: the merged order takes it and waits for its own callback.
-        var leadNow = try f.act(.submitReply(Fixture.goodReply), lead, f.handlerA, at: Fixture.t0 + .hours(5))
-        leadNow = try f.act(.review(approve: true, note: ""), leadNow, f.reviewer, at: Fixture.t0 + .hours(6))
-        let followed = try #require(f.lifecycle.followLead(merged, lead: leadNow, at: Fixture.t0 + .hours(6)))
+        let leadNow = try f.act(.submitReply(Fixture.goodReply), lead, f.handlerA, at: Fixture.t0 + .hours(5))
+        let approval = try f.lifecycle.decide(.review(approve: true, note: ""), on: leadNow, by: f.reviewer, at: Fixture.t0 + .hours(6))
+        let followed = try #require(f.lifecycle.followers(of: approval, merged: [merged], at: Fixture.t0 + .hours(6)).first)
         #expect(followed.order.state == .awaitingCallback)
-        #expect(followed.order.reply == leadNow.reply)
+        #expect(followed.order.reply == approval.order.reply)
+        #expect(followed.order.leadUnitID == f.unitA)
     }
 
-    @Test func anOrderCannotBeMergedIntoItselfOrIntoAClosedOne() throws {
+    /// 国办函〔2025〕66号: each requester gets a callback whatever state the lead was in when the request was merged.
+    @Test func aRequestMergedIntoAnOrderAwaitingCallbackOrClosedTakesItsReplyAtOnce() throws {
+        for lead in [try f.awaitingCallback(),
+                     try f.act(.recordCallback(resolved: true, satisfaction: .satisfied, note: ""), f.awaitingCallback(),
+                               f.callback, at: Fixture.t0 + .hours(40))] {
+            let child = f.newOrder(number: "DLT2026030200009")
+            let merged = try f.lifecycle.merge(child, into: lead, by: f.dispatcher, at: Fixture.t0 + .hours(41)).order
+            #expect(merged.state == .awaitingCallback)
+            #expect(merged.reply == lead.reply)
+            #expect(merged.leadUnitID == f.unitA)
+        }
+    }
+
+    /// A request merged at intake and then judged 不满意 is redone by the unit that handled its lead.
+    @Test func aMergedRequestRedoneAfterItsCallbackGoesToTheLeadsUnit() throws {
+        let merged = try f.lifecycle.merge(f.newOrder(number: "DLT2026030200010"), into: f.awaitingCallback(),
+                                           by: f.dispatcher, at: Fixture.t0 + .hours(32)).order
+        #expect(merged.leadUnitID == f.unitA)
+        let redone = try f.act(.recordCallback(resolved: false, satisfaction: .unsatisfied, note: "仍然不热"), merged,
+                               f.callback, at: Fixture.t0 + .hours(40))
+        #expect(redone.state == .handling)
+        #expect(redone.leadUnitID == f.unitA)
+        // The unit's handler can reply to it.
+        let again = try f.act(.submitReply(Fixture.goodReply), redone, f.handlerA, at: Fixture.t0 + .hours(50))
+        #expect(again.state == .replied)
+    }
+
+    @Test func anOrderCannotBeMergedIntoItselfIntoAMergedOneOrWhenOthersFollowIt() throws {
         let order = try f.handling()
         #expect(throws: DomainError.invalidTarget(reason: "不能与自身并单。")) {
             try f.lifecycle.merge(order, into: order, by: f.dispatcher, at: Fixture.t0)
+        }
+        let lead = try f.handling()
+        let mergedLead = try f.lifecycle.merge(lead, into: f.newOrder(number: "X1"), by: f.dispatcher, at: Fixture.t0 + .hours(2)).order
+        #expect(throws: DomainError.self) {
+            try f.lifecycle.merge(f.newOrder(number: "X2"), into: mergedLead, by: f.dispatcher, at: Fixture.t0 + .hours(3))
+        }
+        #expect(throws: DomainError.self) {
+            try f.lifecycle.merge(f.newOrder(number: "X3"), into: f.newOrder(number: "X4"), childFollowers: 1,
+                                  by: f.dispatcher, at: Fixture.t0 + .hours(3))
         }
     }
 

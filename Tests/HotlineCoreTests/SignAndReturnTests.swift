@@ -24,7 +24,7 @@ struct SignAndReturnTests {
     }
 
     @Test func returnAskedAt20h01IsRefused() throws {
-        #expect(throws: DomainError.returnWindowClosed(deadline: Fixture.t0 + .hours(20))) {
+        #expect(throws: DomainError.returnWindowClosed(deadline: Fixture.t0 + .hours(20), window: .hours(20))) {
             try f.act(.requestReturn(reason: "该路段路灯由旗住建局市政服务中心负责维护，不属于本镇职责范围。"),
                       try f.dispatched(), f.handlerA, at: Fixture.t0 + .hours(20) + .minutes(1))
         }

@@ -72,7 +72,7 @@ struct TimeRuleTests {
         let lifecycle = Lifecycle(rules: rules)
         let d = try lifecycle.decide(.dispatch(lead: f.unitA, assisting: []), on: f.newOrder(), by: f.dispatcher, at: Fixture.t0)
         #expect(d.order.signDeadline == Fixture.t0 + .hours(12))
-        #expect(throws: DomainError.returnWindowClosed(deadline: Fixture.t0 + .hours(12))) {
+        #expect(throws: DomainError.returnWindowClosed(deadline: Fixture.t0 + .hours(12), window: .hours(12))) {
             try lifecycle.decide(.requestReturn(reason: "该事项由旗自然资源局负责审批，我单位无此职能。"), on: d.order,
                                  by: f.handlerA, at: Fixture.t0 + .hours(13))
         }
@@ -83,7 +83,9 @@ struct TimeRuleTests {
 struct QueueOrderTests {
     let f = Fixture()
 
-    @Test func urgentFirstThenMayorThenBureauChiefThenTheRestNearestDeadlineFirst() throws {
+    /// Inside a band the nearest deadline the order owes comes first: a 特急 order dispatched an hour ago owes its
+    /// upload now (2 h reply less 1 h), before an 急件 that still has 15 h to sign.
+    @Test func urgentFirstThenMayorThenBureauChiefThenTheRestNearestOwedDeadlineFirst() throws {
         func order(_ n: String, _ u: Urgency, _ l: SpecialLine, dispatchedHoursAgo h: Double) throws -> WorkOrder {
             try f.act(.dispatch(lead: f.unitA, assisting: []), f.newOrder(urgency: u, line: l, number: n), f.dispatcher,
                       at: Fixture.t0 - .hours(h))
@@ -96,8 +98,8 @@ struct QueueOrderTests {
             try order("critical", .critical, .none, dispatchedHoursAgo: 1),
             try order("urgent-mayor", .urgent, .mayor, dispatchedHoursAgo: 5),
         ]
-        #expect(QueueOrder.sorted(orders).map(\.number) ==
-                ["urgent-mayor", "critical", "mayor", "bureau", "normal-old", "normal-new"])
+        #expect(QueueOrder.sorted(orders, rules: f.lifecycle.rules).map(\.number) ==
+                ["critical", "urgent-mayor", "mayor", "bureau", "normal-old", "normal-new"])
     }
 }
 

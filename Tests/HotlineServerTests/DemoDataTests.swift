@@ -4,6 +4,7 @@ import Vapor
 import Fluent
 import SQLKit
 import HotlineCore
+import HotlineSimilarity
 import HotlineStore
 import HotlineServer
 import HotlineTesting
@@ -32,7 +33,7 @@ struct DemoDataTests {
             #expect(orders.contains { $0.extensionCount > 0 }, "extensions")
             #expect(orders.contains { $0.redoCount > 0 }, "redos")
             #expect(orders.contains { $0.isProblem }, "problem orders")
-            #expect(orders.contains { $0.isOverdue(at: now) }, "overdue orders")
+            #expect(orders.contains { TimeRules().isPastReplyDeadline($0, at: now) }, "overdue orders")
             #expect(orders.contains { $0.replyLate == true }, "late replies")
             #expect(orders.contains { $0.closedAsExplained }, "explained closures")
             // The demo's replies are each written for their order: none trips the batch-reply rule against another

@@ -50,6 +50,14 @@ struct MeasurePagesTests {
         try await s.perform(.recordCallback(resolved: false, satisfaction: .unsatisfied, note: "仍不热"), on: other.id, by: b.callback, at: t0 + 40 * hour)
     }
 
+    /// The hand-worked month has one to three orders a unit, fewer than the default minimum of 5 for a rank
+    /// (样本不足): tests of the ranked figures lower it to 1.
+    static func rankFromOneOrder(_ api: APITester) async throws {
+        var settings = MeasureSettings()
+        settings.minimumDispatched = 1
+        try await SettingsRepository(database: api.app.db).save(measureSettings: settings, at: t0)
+    }
+
     /// The table row of a unit (`<tr id="unit-…">…</tr>`).
     static func row(_ html: String, _ unit: UUID) throws -> String {
         let start = try #require(html.range(of: "<tr id=\"unit-\(unit.uuidString)\""), "no row for \(unit)")
@@ -82,6 +90,7 @@ struct MeasurePagesTests {
         try await withAPI(engine) { api in
             let b = api.banner
             try await Self.playMonth(b)
+            try await Self.rankFromOneOrder(api)
             api.clock.set(Self.asAt)
             let (headers, _) = try await WebPagesTests.signIn(api, "supervisor")
             let page = try await Self.get(api, "/measures?\(Self.march)", headers)
@@ -103,6 +112,7 @@ struct MeasurePagesTests {
             #expect(html.contains("<tr id=\"unit-\(b.communityA.uuidString)\"") == false, "the banner view lists assessed units only")
             #expect(html.contains("<svg"), "charts are drawn inline")
             #expect(html.contains("综合得分排名（2026年3月）"))
+            #expect(html.contains("aria-label=\"树林召镇 72.50\""), "a ranked unit has its bar")
             #expect(html.contains("三率趋势"))
             #expect(html.contains("/api/v1/exports/measures.xlsx?period=month&amp;date=2026-03-01"))
 
@@ -212,6 +222,7 @@ struct MeasurePagesTests {
         try await withAPI(engine) { api in
             let b = api.banner
             let s = b.service
+            try await Self.rankFromOneOrder(api)
             // January to March: town A signs within the hour, town B a day late, the department never signs.
             for (month, day) in [(1, 5), (2, 2), (3, 2)] {
                 let at = try #require(Period.month(year: 2026, month: month)).start + Double(day) * 86_400 + 10 * Self.hour
@@ -245,11 +256,43 @@ struct MeasurePagesTests {
         }
     }
 
+    /// DOMAIN §6: with the default minimum of 5, the hand-worked month's towns (3 orders and 1) are shown with
+    /// their figures but not ranked – 样本不足 instead of a place, on the rankings and on the dashboard.
+    @Test(arguments: Engine.all)
+    func aUnitWithFewerOrdersThanTheMinimumShowsInsufficientSampleInsteadOfARank(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            try await Self.playMonth(b)
+            api.clock.set(Self.asAt)
+            let (headers, _) = try await WebPagesTests.signIn(api, "supervisor")
+            let rankings = try await Self.get(api, "/rankings?\(Self.march)", headers)
+            #expect(rankings.status == .ok)
+            let html = rankings.body.string
+            let table = try #require(html.components(separatedBy: "<table class=\"grid rankings\">").last?
+                .components(separatedBy: "</table>").first)
+            #expect(table.contains("title=\"本期派单3件，少于5件，样本不足，不参与排名\""))
+            #expect(table.contains(">样本不足</a><br><span class=\"muted\">72.50</span>"), "the score is still shown")
+            #expect(table.contains("本期派单1件，少于5件"))
+            #expect(table.contains("第1名") == false && table.contains("第2名") == false)
+            #expect(table.contains("class=\"bottom") == false, "an unranked unit is never marked at the bottom")
+            #expect(html.contains("后两位：") == false)
+            #expect(html.contains("派单少于5件的单位列在最后、不排名"))
+
+            let dashboard = try await Self.get(api, "/measures?\(Self.march)", headers).body.string
+            #expect(try Self.row(dashboard, b.townA).contains(">样本不足</td>"))
+            #expect(try Self.row(dashboard, b.townB).contains(">样本不足</td>"))
+            #expect(try Self.row(dashboard, b.townA).contains("data-figure=\"score\">72.50<"))
+            #expect(dashboard.contains("综合得分排名（2026年3月）"))
+            #expect(dashboard.contains("aria-label=\"树林召镇") == false, "the score chart leaves out units too small to rank")
+        }
+    }
+
     @Test(arguments: Engine.all)
     func theMonthlyReportRendersOnThePageAndForTheCommand(engine: Engine) async throws {
         try await withAPI(engine) { api in
             let b = api.banner
             try await Self.playMonth(b)
+            try await Self.rankFromOneOrder(api)
             api.clock.set(Self.asAt)
             let (headers, _) = try await WebPagesTests.signIn(api, "viewer")
             let page = try await Self.get(api, "/reports/monthly?date=2026-03", headers)

@@ -3,6 +3,7 @@ import Testing
 import Vapor
 import VaporTesting
 import HotlineCore
+import HotlineReports
 import HotlineStore
 import HotlineServer
 import HotlineTesting
@@ -66,11 +67,13 @@ struct MeasuresAPITests {
             #expect(a.rates.resolution == 1)
             #expect(a.rates.satisfaction == 1)        // w = 1 by default: 基本满意 counts in full
             #expect(try res.content.get(String.self, at: "period", "label") == "2026年3月")
-            // Town B has no callback yet: its score rests on 响应率 alone; town A loses a point for the improper return.
+            // Town B has no callback yet: the missing 解决率 and 满意率 earn nothing (30 × 响应率, not 100);
+            // town A loses a point for the improper return.
             let bee = try #require(rows.first { $0.unitId == b.townB })
-            #expect(bee.score?.base == 100)
+            #expect(bee.score.map { abs($0.base - 30) < 1e-9 } == true)
             #expect(a.score?.deductions == 1)
-            #expect(bee.rank == 1)
+            // Three orders and one, under the default minimum of 5: scored, not ranked (样本不足).
+            #expect(a.rank == nil && bee.rank == nil)
 
             // A unit sees its own figures only, and the orders behind another unit's figure are not found.
             let own = try await api.send(.GET, "/api/v1/measures?period=month&date=2026-03-02", as: b.handlerB)
@@ -126,6 +129,43 @@ struct MeasuresAPITests {
             // Town B sees only its own (none).
             let list = try await api.send(.GET, "/api/v1/publicity", as: b.handlerB)
             #expect(try list.content.decode([Row].self).isEmpty)
+        }
+    }
+
+    struct RankingRow: Decodable {
+        let rank: Int?
+        let insufficientSample: Bool
+        let unitId: UUID
+        let dispatched: Int
+    }
+
+    /// DOMAIN §6: below the minimum of dispatched orders a unit is listed without a rank; at or above, ranked.
+    @Test(arguments: Engine.all)
+    func theRankingsListAUnitWithTooFewOrdersWithoutARank(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            try await Self.play(b)
+            api.clock.set(Self.t0 + 2 * 86_400)
+            let res = try await api.send(.GET, "/api/v1/rankings?period=month&date=2026-03-02&count=1", as: b.viewer)
+            #expect(res.status == .ok)
+            #expect(try res.content.get(Int.self, at: "rankings", "0", "minimumDispatched") == 5)
+            let rows = try res.content.get([RankingRow].self, at: "rankings", "0", "rows")
+            #expect(Set(rows.map(\.unitId)) == [b.townA, b.townB])
+            #expect(rows.allSatisfy { $0.insufficientSample && $0.rank == nil })
+            struct Streak: Decodable { let unitName: String }
+            #expect(try res.content.get([Streak].self, at: "bottomStreaks").isEmpty)
+
+            // At a minimum of 3, town A's three orders rank it and town B's one is still too few.
+            var settings = MeasureSettings()
+            settings.minimumDispatched = 3
+            #expect(try await api.send(.PUT, "/api/v1/measure-settings", as: b.admin, json: settings).status == .ok)
+            let lowered = try await api.send(.GET, "/api/v1/rankings?period=month&date=2026-03-02&count=1", as: b.viewer)
+                .content.get([RankingRow].self, at: "rankings", "0", "rows")
+            #expect(lowered.map(\.unitId) == [b.townA, b.townB], "the ranked first, then the unranked")
+            #expect(lowered.map(\.rank) == [1, nil])
+            #expect(lowered.map(\.insufficientSample) == [false, true])
+            settings.minimumDispatched = 0
+            #expect(try await api.send(.PUT, "/api/v1/measure-settings", as: b.admin, json: settings).status == .unprocessableEntity)
         }
     }
 

@@ -4,6 +4,7 @@ import Vapor
 import VaporTesting
 import Fluent
 import HotlineCore
+import HotlineSimilarity
 import HotlineStore
 import HotlineServer
 import HotlineTesting
@@ -56,9 +57,12 @@ struct ReplyQualityTests {
     struct Similar: Decodable { let orderID: UUID; let orderNumber: String?; let text: String?; let similarity: Double }
 
     /// An order of town A, signed, with a pair of real photos uploaded for it.
-    static func signedOrder(_ api: APITester, _ number: String, phone: String = "13847712345") async throws -> (WorkOrder, UUID, UUID) {
+    static func signedOrder(_ api: APITester, _ number: String, phone: String = "13847712345",
+                            category: UUID? = nil) async throws -> (WorkOrder, UUID, UUID) {
         let b = api.banner
-        let received = try await b.service.receive(b.order(number, phone: phone), by: b.dispatcher, at: MiniBanner.t0)
+        var new = b.order(number, phone: phone)
+        if let category { new.categoryID = category }
+        let received = try await b.service.receive(new, by: b.dispatcher, at: MiniBanner.t0)
         try await b.service.perform(.dispatch(lead: b.townA, assisting: []), on: received.id, by: b.dispatcher, at: MiniBanner.t0)
         let order = try await b.service.perform(.sign, on: received.id, by: b.handlerA, at: MiniBanner.t0 + 60)
         let (before, after) = try await PhotoTests.uploadPair(api, order: order, as: b.handlerA)
@@ -152,6 +156,31 @@ struct ReplyQualityTests {
             #expect(text.contains("张**") && !text.contains("张先生"))
             #expect(try await b.service.orders.find(copy.id) == unchanged)
             #expect(try await Self.signatureCount(api.app) == 1)
+        }
+    }
+
+    /// Category rules are inherited down the tree: a copy under 供暖/室温不达标 is refused as under 供暖, not warned.
+    @Test(arguments: Engine.all)
+    func aBatchVariantUnderAHeatingSubCategoryIsRefusedLikeHeating(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let b = api.banner
+            let roomTemperature = CategoryModel(name: "室温不达标", parentID: b.heating)
+            try await roomTemperature.create(on: api.app.db)
+            let (first, before1, after1) = try await Self.signedOrder(api, "RQ-sub-first", category: roomTemperature.id)
+            let accepted = try await api.send(.POST, "/api/v1/orders/\(first.id)/reply", as: b.handlerA,
+                                              json: ReplyFixture.json(before: before1, after: after1))
+            #expect(accepted.status == .ok, "\(accepted.body.string)")
+            let stored = try await ReplySignatureRepository(database: api.app.db).page(after: nil, limit: 10)
+            #expect(stored.map(\.category) == ["室温不达标"])
+            let (copy, before2, after2) = try await Self.signedOrder(api, "RQ-sub-copy", phone: "13900003333",
+                                                                     category: roomTemperature.id)
+            let res = try await api.send(.POST, "/api/v1/orders/\(copy.id)/reply", as: b.handlerA,
+                                         json: QualityReplies.batchVariant(before: before2, after: after2))
+            #expect(res.status == .unprocessableEntity, "\(res.body.string)")
+            let finding = try #require(try res.content.get([Finding].self, at: "findings").first { $0.code == "batch_reply" })
+            #expect(finding.severity == "block")
+            #expect(finding.similarReply?.orderNumber == "RQ-sub-first")
+            #expect(try await b.service.orders.find(copy.id)?.state == .handling)
         }
     }
 

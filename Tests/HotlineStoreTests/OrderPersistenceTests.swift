@@ -47,7 +47,7 @@ struct OrderPersistenceTests {
         try await withMigratedStore(engine) { store in
             let b = try await MiniBanner.seed(on: store.database)
             let o = try await b.dispatched("R-1")
-            await #expect(throws: DomainError.returnWindowClosed(deadline: MiniBanner.t0 + 20 * 3600)) {
+            await #expect(throws: DomainError.returnWindowClosed(deadline: MiniBanner.t0 + 20 * 3600, window: 20 * 3600)) {
                 try await b.service.perform(.requestReturn(reason: "该事项由旗自然资源局负责审批，我单位无此职能。"),
                                             on: o.id, by: b.handlerA, at: MiniBanner.t0 + 20 * 3600 + 60)
             }

@@ -3,6 +3,7 @@ import Testing
 import FluentKit
 import SQLKit
 import HotlineCore
+import HotlineSimilarity
 import HotlineStore
 import HotlineTesting
 

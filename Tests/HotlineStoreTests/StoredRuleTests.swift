@@ -37,7 +37,7 @@ struct StoredRuleTests {
         try await withMigratedStore(engine) { store in
             let b = try await MiniBanner.seed(on: store.database)
             let o = try await b.dispatched("R-return")
-            await #expect(throws: DomainError.returnWindowClosed(deadline: Self.t0 + 20 * Self.hour)) {
+            await #expect(throws: DomainError.returnWindowClosed(deadline: Self.t0 + 20 * Self.hour, window: 20 * Self.hour)) {
                 try await b.service.perform(.requestReturn(reason: Self.returnReason), on: o.id, by: b.handlerA,
                                             at: Self.t0 + 20 * Self.hour + 60)
             }
@@ -60,7 +60,7 @@ struct StoredRuleTests {
             try await b.service.perform(.sign, on: o.id, by: b.handlerA, at: Self.t0 + Self.hour)
             let deadline = try #require(o.replyDeadline)
             let newDeadline = deadline + 72 * Self.hour
-            await #expect(throws: DomainError.extensionTooLate(latest: deadline - 24 * Self.hour)) {
+            await #expect(throws: DomainError.extensionTooLate(latest: deadline - 24 * Self.hour, lead: 24 * Self.hour)) {
                 try await b.service.perform(.requestExtension(reason: Self.extensionReason, newDeadline: newDeadline),
                                             on: o.id, by: b.handlerA, at: deadline - 23 * Self.hour)
             }

@@ -357,7 +357,7 @@ class TestWorkOrderJourney:
         web.open_page(c, order_path("reply"))
         assert_state(c, "待回访")
         form = c.find_element(By.ID, "callback-form")
-        Select(form.find_element(By.NAME, "resolved")).select_by_value("no")
+        Select(form.find_element(By.NAME, "resolved")).select_by_value("false")
         Select(form.find_element(By.NAME, "satisfaction")).select_by_visible_text("不满意")
         note = "诉求人反映修好两天后路灯又不亮，要求彻底检修线路。"
         form.find_element(By.NAME, "note").send_keys(note)

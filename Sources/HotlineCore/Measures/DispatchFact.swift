@@ -94,6 +94,12 @@ struct DispatchFactReducer {
             open(event)
             return
         }
+        if event.kind == .redispatched {
+            // 改派: the workstation found the order was sent to the wrong unit, which is not measured on it.
+            if let index = current { facts[index].counts = .zero }
+            open(event)
+            return
+        }
         guard let index = current else { return }
         var fact = facts[index]
         let changes = event.changes
@@ -174,7 +180,8 @@ struct DispatchFactReducer {
         guard let satisfaction = changes["satisfaction"].flatMap(Satisfaction.init(rawValue:)) else { return }
         switch satisfaction {
         case .unreachable:
-            fact.counts.callbacksUnreachable += 1
+            // Retried attempts are not counted: only the one that closes the order as unreachable.
+            if Self.bool(changes["final"]) != false { fact.counts.callbacksUnreachable += 1 }
             return
         case .satisfied: fact.counts.satisfied += 1
         case .basic: fact.counts.basicSatisfied += 1

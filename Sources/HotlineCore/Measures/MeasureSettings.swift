@@ -1,7 +1,8 @@
 import Foundation
 
 /// The numbers of the assessment (DOMAIN §6–7): the 基本满意 weight, the composite weights, bonus and deduction
-/// points and their caps. All configuration; the defaults follow the published Ordos county model.
+/// points and their caps, and the fewest orders a ranked unit must have. All configuration; the defaults follow
+/// the published Ordos county model.
 public struct MeasureSettings: Codable, Sendable, Equatable {
     /// w in 满意率 = (满意 + w·基本满意) ÷ callbacks reached.
     public var basicWeight: Double = 1.0
@@ -19,6 +20,9 @@ public struct MeasureSettings: Codable, Sendable, Equatable {
     /// At most this many bonus points, and this many points off, in one period.
     public var bonusCap: Double = 10
     public var deductionCap: Double = 30
+    /// A unit with fewer orders dispatched in the period is listed but not ranked (样本不足, DOMAIN §6): one order
+    /// handled well says little, and would otherwise put a unit with a single order above one with hundreds.
+    public var minimumDispatched: Int = 5
 
     public init() {}
 
@@ -42,12 +46,37 @@ public struct MeasureSettings: Codable, Sendable, Equatable {
         for (value, name) in points {
             try check(within(value, 0...100), name, "应在0到100分之间")
         }
+        try check(Self.minimumDispatchedRange.contains(minimumDispatched), "参与排名的最少派单数",
+                  "应在\(Self.minimumDispatchedRange.lowerBound)到\(Self.minimumDispatchedRange.upperBound)件之间")
     }
+
+    /// At least one order (a unit with none has nothing to score); at most 100, so a slip of the keyboard cannot
+    /// quietly leave every unit unranked.
+    public static let minimumDispatchedRange = 1...100
 
     /// A number as a person would write it: 0.95, not 0.9500000000000001.
     static func plain(_ value: Double) -> String {
         let rounded = (value * 10_000).rounded() / 10_000
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+}
+
+extension MeasureSettings {
+    /// Settings saved before a field existed still load: a missing `minimumDispatched` takes its default. Every
+    /// other field stays required, so a request that leaves out a weight is still refused.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        basicWeight = try c.decode(Double.self, forKey: .basicWeight)
+        responseWeight = try c.decode(Double.self, forKey: .responseWeight)
+        resolutionWeight = try c.decode(Double.self, forKey: .resolutionWeight)
+        satisfactionWeight = try c.decode(Double.self, forKey: .satisfactionWeight)
+        pointsPerOverdue = try c.decode(Double.self, forKey: .pointsPerOverdue)
+        pointsPerImproperReturn = try c.decode(Double.self, forKey: .pointsPerImproperReturn)
+        pointsPerTypicalCase = try c.decode(Double.self, forKey: .pointsPerTypicalCase)
+        pointsPerMediaReport = try c.decode(Double.self, forKey: .pointsPerMediaReport)
+        bonusCap = try c.decode(Double.self, forKey: .bonusCap)
+        deductionCap = try c.decode(Double.self, forKey: .deductionCap)
+        minimumDispatched = try c.decodeIfPresent(Int.self, forKey: .minimumDispatched) ?? MeasureSettings().minimumDispatched
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineSimilarity
 
 /// No batch or repeated replies (notice §5.3): a new reply is compared with every earlier reply on other orders
 /// through the `SimilarityIndex`, and one at or above its category's threshold is refused or warned, carrying
@@ -15,18 +16,20 @@ public struct BatchReplyRule: Sendable {
         self.config = config
     }
 
-    /// Findings for a final reply of `order` in `category`; `mergedGroup` holds the ids of the orders merged
-    /// with it (the lead and its members; the order itself may be included).
-    public func check(_ reply: Reply, for order: WorkOrder, category: String, mergedGroup: Set<UUID> = [],
-                      in index: SimilarityIndex) -> [QualityFinding] {
-        check(text: reply.fullText, orderID: order.id, category: category, mergedGroup: mergedGroup,
-              knownNames: [order.requesterName, reply.visitedBy], in: index)
+    /// Findings for a final reply of `order` in `category`, whose ancestors' names (root first) are `ancestors`:
+    /// a sub-category is held to its nearest configured ancestor's rule. `mergedGroup` holds the ids of the orders
+    /// merged with it (the lead and its members; the order itself may be included).
+    public func check(_ reply: Reply, for order: WorkOrder, category: String, ancestors: [String] = [],
+                      mergedGroup: Set<UUID> = [], in index: SimilarityIndex) -> [QualityFinding] {
+        check(text: reply.fullText, orderID: order.id, category: category, ancestors: ancestors,
+              mergedGroup: mergedGroup, knownNames: [order.requesterName, reply.visitedBy], in: index)
     }
 
-    /// The same for a bare text (a progress update, or a reply not yet structured).
-    public func check(text: String, orderID: UUID, category: String, mergedGroup: Set<UUID> = [],
-                      knownNames: [String] = [], in index: SimilarityIndex) -> [QualityFinding] {
-        let rule = config.rule(for: category)
+    /// The same for a bare text (a reply not yet structured).
+    public func check(text: String, orderID: UUID, category: String, ancestors: [String] = [],
+                      mergedGroup: Set<UUID> = [], knownNames: [String] = [],
+                      in index: SimilarityIndex) -> [QualityFinding] {
+        let rule = config.rule(for: category, ancestors: ancestors)
         // Room for every member of the group ahead of the best reply outside it.
         let matches = index.query(text, excludingOrder: orderID, limit: max(config.candidateLimit, 1) + mergedGroup.count,
                                   minimumSimilarity: rule.threshold, knownNames: knownNames)

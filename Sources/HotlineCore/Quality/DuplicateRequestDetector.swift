@@ -1,4 +1,5 @@
 import Foundation
+import HotlineSimilarity
 
 /// An order as intake sees it when looking for duplicate requests (重复诉求).
 public struct IntakeRequest: Sendable, Equatable {

@@ -3,9 +3,11 @@ import Foundation
 /// Every list and threshold of the quality gate, duplicate detection and hotspots, with working defaults.
 /// Decoding fills absent keys with the defaults, so a configuration file only names what it changes.
 public struct QualityConfig: Codable, Sendable, Equatable {
-    /// Stock phrases refused when they are all a part says (notice §2.3 and §4.2: no bare "正在办理中").
+    /// Stock phrases refused when they are all a text says (notice §2.3 and §4.2: no bare "正在办理中"; §2.4: no
+    /// bare "不属于我单位职责"). Reply parts, progress updates and reasons are all checked against these.
     public var vaguePhrases: [String] = QualityConfig.defaultVaguePhrases
-    /// Formulas that are polite but say nothing; removed before the real content is measured.
+    /// Formulas that are polite but say nothing ("高度重视", "第一时间", "相关部门"); removed before the real content
+    /// is measured, but not quoted back as the reason for a refusal.
     public var boilerplatePhrases: [String] = QualityConfig.defaultBoilerplate
 
     /// Least real content (characters, after stock phrases and boilerplate are removed) of each part.
@@ -15,13 +17,11 @@ public struct QualityConfig: Codable, Sendable, Equatable {
     public var minimumContactLength = 6
     /// "满意" is a complete attitude, so two characters are enough here.
     public var minimumAttitudeLength = 2
-    public var minimumProgressLength = 10
     public var minimumPhotoWaiverLength = 8
 
     /// Before and after photos (notice §5.2); a substantive waiver reason stands in for them.
     public var requirePhotos = true
     /// A unit may require its leader (分管领导) to sign off a reply before it goes to the workstation.
-    public var requireLeaderSignOff = false
     /// A verified help/complaint/report is a reasonable demand and must be 上门办; see `QualityGate` for the rest.
     public var verifiedDemandVisitSeverity: QualitySeverity = .block
 
@@ -37,11 +37,6 @@ public struct QualityConfig: Codable, Sendable, Equatable {
     /// A visitor given only as one of these names nobody (三上门 records who went).
     public var genericVisitorWords: [String] = [
         "工作人员", "相关人员", "有关人员", "单位人员", "我单位", "本单位", "社区", "村委会", "嘎查", "物业", "干部", "人员",
-    ]
-    /// Words that show a progress update says what comes next.
-    public var progressPlanWords: [String] = [
-        "预计", "计划", "下一步", "将于", "拟", "争取", "之前", "以前", "月底", "年底", "底前", "内完成", "日前",
-        "完成后", "待", "后续",
     ]
 
     public var batch = BatchReplyConfig()
@@ -60,30 +55,30 @@ public struct QualityConfig: Codable, Sendable, Equatable {
         minimumResultLength = try c.value(.minimumResultLength, or: d.minimumResultLength)
         minimumContactLength = try c.value(.minimumContactLength, or: d.minimumContactLength)
         minimumAttitudeLength = try c.value(.minimumAttitudeLength, or: d.minimumAttitudeLength)
-        minimumProgressLength = try c.value(.minimumProgressLength, or: d.minimumProgressLength)
         minimumPhotoWaiverLength = try c.value(.minimumPhotoWaiverLength, or: d.minimumPhotoWaiverLength)
         requirePhotos = try c.value(.requirePhotos, or: d.requirePhotos)
-        requireLeaderSignOff = try c.value(.requireLeaderSignOff, or: d.requireLeaderSignOff)
         verifiedDemandVisitSeverity = try c.value(.verifiedDemandVisitSeverity, or: d.verifiedDemandVisitSeverity)
         contactMethodWords = try c.value(.contactMethodWords, or: d.contactMethodWords)
         attitudeWords = try c.value(.attitudeWords, or: d.attitudeWords)
         genericVisitorWords = try c.value(.genericVisitorWords, or: d.genericVisitorWords)
-        progressPlanWords = try c.value(.progressPlanWords, or: d.progressPlanWords)
         batch = try c.value(.batch, or: d.batch)
         duplicates = try c.value(.duplicates, or: d.duplicates)
         hotspots = try c.value(.hotspots, or: d.hotspots)
     }
 
     /// The issue's list and the variants handlers actually write; spaces, punctuation, 的 and 了 inside or
-    /// around them are ignored when matching ("已 办理", "已办理的。").
+    /// around them are ignored when matching ("已 办理", "已办理的。"). The last line is the bare refusal of duty a
+    /// return reason must go beyond (name whose duty it is and why).
     public static let defaultVaguePhrases = [
-        "协调处理中", "正在协调处理", "正在协调", "协调中", "积极协调",
+        "协调处理中", "正在协调处理", "正在协调", "协调中", "积极协调", "正在积极协调", "积极对接", "正在对接", "对接中",
         "已办理", "已经办理", "已办理完毕", "办理完毕", "已办结", "已经办结", "正在办理中", "正在办理", "办理中",
         "已答复", "已经答复", "已回复", "已经回复",
         "正在处理中", "正在处理", "处理中", "已处理", "已经处理", "已处理完毕", "处理完毕", "已妥善处理",
         "已解决", "已经解决", "问题已解决",
-        "已落实", "正在落实", "正在跟进", "跟进中", "持续跟进", "已安排人员处理", "已安排专人处理", "已转相关部门",
+        "已落实", "正在落实", "正在跟进", "跟进中", "持续跟进", "跟进", "已安排人员处理", "已安排专人处理", "已转相关部门",
         "已联系", "已经联系", "已沟通", "已经沟通", "已告知", "已经告知", "已反馈",
+        "不属于我单位职责范围", "不属于本单位职责范围", "不属于我单位职责", "不属于本单位职责", "非我单位职责",
+        "非本单位职责", "不归我单位管", "不是我单位的事",
     ]
 
     /// Openings and closings that carry no fact about this order.
@@ -106,7 +101,8 @@ public struct BatchReplyConfig: Codable, Sendable, Equatable {
     public var threshold = 0.55
     /// Elsewhere a warning: the handler sees the similar reply and decides.
     public var severity: QualitySeverity = .warn
-    /// Per-category rules, keyed by the category key the caller passes (a name such as "供暖", or an id).
+    /// Per-category rules, keyed by a category name ("供暖") or a path of names from the root ("供暖/室温不达标").
+    /// A rule is inherited down the category tree: see `rule(for:ancestors:)`.
     /// Heating and water cuts are the concentrated issues the notice names (§5.3): caught earlier and refused.
     public var categories: [String: BatchCategoryRule] = [
         "供暖": BatchCategoryRule(threshold: 0.5, severity: .block),
@@ -147,9 +143,16 @@ public struct BatchReplyConfig: Codable, Sendable, Equatable {
         try c.encode(candidateLimit, forKey: .candidateLimit)
     }
 
-    /// The threshold and severity that apply to a category.
-    public func rule(for category: String) -> BatchCategoryRule {
-        categories[category] ?? BatchCategoryRule(threshold: threshold, severity: severity)
+    /// The threshold and severity that apply to a category, given its ancestors' names from the root down: the
+    /// nearest configured one, the category itself first, so 供暖/室温不达标 is held to 供暖's rule unless it has
+    /// its own. At each level the path of names ("供暖/室温不达标") is tried before the bare name ("室温不达标").
+    public func rule(for category: String, ancestors: [String] = []) -> BatchCategoryRule {
+        let path = ancestors + [category]
+        for depth in stride(from: path.count, to: 0, by: -1) {
+            let level = path[..<depth]
+            if let rule = categories[level.joined(separator: "/")] ?? categories[level[depth - 1]] { return rule }
+        }
+        return BatchCategoryRule(threshold: threshold, severity: severity)
     }
 }
 
@@ -228,5 +231,98 @@ extension KeyedDecodingContainer {
     /// The value under `key`, or `fallback` when the key is absent.
     func value<T: Decodable>(_ key: Key, or fallback: T) throws -> T {
         try decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+}
+
+/// A quality configuration file that cannot be used, with every problem found (in Chinese, for whoever edits it).
+public struct QualityConfigError: Error, Equatable, CustomStringConvertible {
+    public var problems: [String]
+
+    public init(problems: [String]) { self.problems = problems }
+
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+extension QualityConfig {
+    /// A configuration file's JSON. Absent keys keep their defaults; unknown keys (a misspelt key would otherwise
+    /// be ignored and its default silently kept), values of the wrong type and values out of range are refused,
+    /// all of them at once.
+    public static func decode(json data: Data) throws(QualityConfigError) -> QualityConfig {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw QualityConfigError(problems: ["不是有效的 JSON 对象（应为 {\"配置项\": 值, …}）"])
+        }
+        var problems = unknownKeys(in: object)
+        let config: QualityConfig
+        do {
+            config = try JSONDecoder().decode(QualityConfig.self, from: data)
+        } catch {
+            throw QualityConfigError(problems: problems + [describe(error)])
+        }
+        problems += config.problems
+        guard problems.isEmpty else { throw QualityConfigError(problems: problems) }
+        return config
+    }
+
+    /// Values out of range, one line each; empty when the configuration can be used.
+    public var problems: [String] {
+        var problems: [String] = []
+        let counts = [
+            ("minimumFindingsLength", minimumFindingsLength), ("minimumProcessLength", minimumProcessLength),
+            ("minimumResultLength", minimumResultLength), ("minimumContactLength", minimumContactLength),
+            ("minimumAttitudeLength", minimumAttitudeLength), ("minimumPhotoWaiverLength", minimumPhotoWaiverLength),
+            ("duplicates.minimumAddressLength", duplicates.minimumAddressLength),
+            ("duplicates.maximumSuggestions", duplicates.maximumSuggestions),
+        ]
+        for (name, value) in counts where value < 0 { problems.append("\(name) 应为非负整数，现为 \(value)") }
+        for (name, value) in [("batch.candidateLimit", batch.candidateLimit),
+                              ("hotspots.concentrationThreshold", hotspots.concentrationThreshold),
+                              ("hotspots.baselineDays", hotspots.baselineDays), ("hotspots.spikeMinimum", hotspots.spikeMinimum)]
+        where value < 1 {
+            problems.append("\(name) 应为正整数，现为 \(value)")
+        }
+        var similarities = [("batch.threshold", batch.threshold),
+                            ("duplicates.contentSimilarityThreshold", duplicates.contentSimilarityThreshold)]
+        similarities += batch.categories.sorted { $0.key < $1.key }.map { ("batch.categories.\($0.key).threshold", $0.value.threshold) }
+        for (name, value) in similarities where !(value > 0 && value <= 1) {
+            problems.append("\(name) 应大于0且不超过1，现为 \(value)")
+        }
+        if !(0...1).contains(duplicates.minimumScore) {
+            problems.append("duplicates.minimumScore 应在0到1之间，现为 \(duplicates.minimumScore)")
+        }
+        for (name, value) in [("duplicates.phoneWindowDays", duplicates.phoneWindowDays),
+                              ("duplicates.addressWindowDays", duplicates.addressWindowDays),
+                              ("duplicates.contentWindowDays", duplicates.contentWindowDays),
+                              ("hotspots.windowHours", hotspots.windowHours), ("hotspots.spikeFactor", hotspots.spikeFactor)]
+        where !(value > 0) {
+            problems.append("\(name) 应大于0，现为 \(value)")
+        }
+        return problems
+    }
+
+    /// Keys of the file that no setting has, at the top level and inside `batch`, `duplicates` and `hotspots`.
+    private static func unknownKeys(in object: [String: Any]) -> [String] {
+        guard let data = try? JSONEncoder().encode(QualityConfig()),
+              let known = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return [] }
+        var problems: [String] = []
+        for key in object.keys.sorted() {
+            guard let knownValue = known[key] else { problems.append("未知的配置项 \(key)"); continue }
+            guard let inner = object[key] as? [String: Any], let knownInner = knownValue as? [String: Any],
+                  key != "categories" else { continue }
+            for innerKey in inner.keys.sorted() where knownInner[innerKey] == nil {
+                problems.append("未知的配置项 \(key).\(innerKey)")
+            }
+        }
+        return problems
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "无法读取：\(error)" }
+        let context: DecodingError.Context
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): context = c
+        @unknown default: return "无法读取：\(error)"
+        }
+        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        return "\(path.isEmpty ? "文件" : path) 的值类型或取值不对（\(context.debugDescription)）"
     }
 }

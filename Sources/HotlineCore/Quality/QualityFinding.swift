@@ -6,7 +6,7 @@ public enum QualitySeverity: String, Codable, Sendable, CaseIterable {
     case warn
 }
 
-/// The part of a reply (or of a progress update) a finding is about, so the UI can put it beside that field.
+/// The part of a reply a finding is about, so the UI can put it beside that field.
 public enum ReplyPart: String, Codable, Sendable, CaseIterable {
     case truthfulness        // 情况是否属实
     case findings            // 核实情况
@@ -16,8 +16,6 @@ public enum ReplyPart: String, Codable, Sendable, CaseIterable {
     case requesterAttitude   // 诉求人意见
     case visit               // 三上门
     case photos              // 办理前后照片
-    case signOff             // 分管领导审签
-    case progress            // 阶段性进展
     case wholeReply          // 整体回复（批量、重复回复）
 }
 
@@ -36,8 +34,6 @@ public enum QualityCode: String, Codable, Sendable, CaseIterable {
     case photosMissing = "photos_missing"
     case photoWaiverVague = "photo_waiver_vague"
     case photosReused = "photos_reused"
-    case leaderSignOffMissing = "leader_sign_off_missing"
-    case progressWithoutPlan = "progress_without_plan"
     case batchReply = "batch_reply"
     case batchReplyInMergedGroup = "batch_reply_merged_group"
 }

@@ -1,7 +1,9 @@
 import Foundation
 
-/// The reply quality gate of DOMAIN §5: checks a final reply (or a progress update) and returns every finding at
-/// once, so the "check" endpoint can show them while the handler types. Batch replies are `BatchReplyRule`'s job.
+/// The reply quality gate of DOMAIN §5: checks a final reply and returns every finding at once, so the "check"
+/// endpoint can show them while the handler types. Batch replies are `BatchReplyRule`'s job. Its substance
+/// checks are `SubstanceFilter`'s, which the lifecycle also uses (through `VagueText`) for progress updates and
+/// reasons.
 ///
 /// 三上门 levels (notice §5.1: 合理诉求 → 上门办, 不合理诉求 → 上门劝, 意见建议 → 上门谈). The request type alone does
 /// not tell a reasonable demand from an unreasonable one, so the gate reads it together with 情况是否属实:
@@ -25,9 +27,9 @@ public struct QualityGate: Sendable {
         filter = SubstanceFilter(config: config)
     }
 
-    /// All findings on a final reply. `signedOffByLeader` is the unit leader's sign-off, which only matters when
-    /// `config.requireLeaderSignOff` is on.
-    public func check(_ reply: Reply, for order: WorkOrder, signedOffByLeader: Bool = false) -> [QualityFinding] {
+    /// All findings on a final reply. The leader's sign-off is a step of the lifecycle (`OrderAction.signOff`,
+    /// `TimeRules.requiresLeaderSignOff`), not a finding on the text.
+    public func check(_ reply: Reply, for order: WorkOrder) -> [QualityFinding] {
         var findings: [QualityFinding] = []
         let parts: [(ReplyPart, String, Int)] = [
             (.findings, reply.findings, config.minimumFindingsLength),
@@ -56,23 +58,7 @@ public struct QualityGate: Sendable {
         }
         findings += visitFindings(reply, order)
         findings += photoFindings(reply)
-        if config.requireLeaderSignOff && !signedOffByLeader {
-            findings.append(.init(code: .leaderSignOffMissing, severity: .block, part: .signOff,
-                                  message: QualityText.leaderSignOffMissing))
-        }
         return findings
-    }
-
-    /// Findings on a progress update (阶段性进展, notice §4.2): concrete content, never a bare "正在办理中".
-    public func checkProgress(_ text: String) -> [QualityFinding] {
-        if let finding = substanceFinding(.progress, text, minimum: config.minimumProgressLength) {
-            return [finding]
-        }
-        guard mentionsAny(text, config.progressPlanWords) || mentionsTime(text) else {
-            return [.init(code: .progressWithoutPlan, severity: .warn, part: .progress,
-                          message: QualityText.progressWithoutPlan)]
-        }
-        return []
     }
 
     /// Empty → missing; nothing left once stock phrases are out → vague (quoting the phrase); too little → short.
@@ -183,12 +169,5 @@ public struct QualityGate: Sendable {
     private func mentionsAny(_ text: String, _ words: [String]) -> Bool {
         let compact = SubstanceFilter.compact(text)
         return words.contains { compact.contains(SubstanceFilter.compact($0)) }
-    }
-
-    /// A date or a number of days/weeks is as good as a plan word ("3月10日前", "5个工作日内").
-    private func mentionsTime(_ text: String) -> Bool {
-        let normalised = ReplyNormalizer(options: [.times]).normalize(text)
-        return normalised.contains(ReplyNormalizer.Placeholder.time.character)
-            || ["工作日", "天内", "日内", "周内", "月内"].contains { text.contains($0) }
     }
 }

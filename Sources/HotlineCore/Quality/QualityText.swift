@@ -12,8 +12,6 @@ enum QualityText {
         case .requesterAttitude: "诉求人意见"
         case .visit: "三上门"
         case .photos: "办理前后照片"
-        case .signOff: "分管领导审签"
-        case .progress: "阶段性进展"
         case .wholeReply: "回复内容"
         }
     }
@@ -26,9 +24,8 @@ enum QualityText {
         case .result: "请写明办理后问题是否解决、达到什么效果；未解决的写明原因和下一步安排"
         case .contact: "请写明何时、以什么方式（电话、上门、当面）与诉求人联系"
         case .requesterAttitude: "请如实写明诉求人对办理结果是否满意及其本人意见"
-        case .progress: "请写明目前已做了什么、遇到什么困难、下一步计划和预计完成时间"
         case .photos: "请写明不能提供照片的具体原因，如“诉求人电话咨询政策，已电话答复，无现场可拍摄”"
-        case .truthfulness, .visit, .signOff, .wholeReply: "请补充完整"
+        case .truthfulness, .visit, .wholeReply: "请补充完整"
         }
     }
 
@@ -79,8 +76,6 @@ enum QualityText {
 
     static let photoWaiverVague = "不能提供照片的原因过于笼统：" + guidance(.photos) + "。"
     static let photosReused = "办理前和办理后使用了同一张照片：请分别上传办理前、办理后的现场照片。"
-    static let leaderSignOffMissing = "回复尚未经单位分管领导审签：审签后方可提交工作站。"
-    static let progressWithoutPlan = "阶段性进展未写明下一步安排或预计完成时间：请补充下一步计划和预计办结时间。"
 
     static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Measures what a reply part really says once stock phrases and boilerplate are taken out. Richer than
-/// `VagueText`: it tolerates the spaces, punctuation and 的/了 people put inside stock phrases ("已 办理",
-/// "已办理的。") and reports which stock phrase was found, so the message can quote it back.
+/// Measures what a free text really says once stock phrases and boilerplate are taken out: the one substance
+/// check of every field a rule covers (reply parts here, progress updates and reasons through `VagueText`). It
+/// tolerates the spaces, punctuation and 的/了 people put inside stock phrases ("已 办理", "已办理的。") and
+/// reports which stock phrase was found, so the message can quote it back.
 public struct SubstanceFilter: Sendable {
     /// What is left of a text, and which stock phrases it leaned on.
     public struct Report: Sendable, Equatable {
@@ -49,11 +50,13 @@ public struct SubstanceFilter: Sendable {
     /// into another.
     public func report(_ text: String) -> Report {
         var s = Array(Self.compact(text).unicodeScalars)
+        // A phrase whose first character is not in the text cannot match: most phrases are skipped here.
+        let present = Set(s)
         var found: [String] = []
-        for (phrase, original) in vague where Self.replaceAll(phrase, in: &s) {
+        for (phrase, original) in vague where present.contains(phrase[0]) && Self.replaceAll(phrase, in: &s) {
             found.append(original)
         }
-        for phrase in boilerplate {
+        for phrase in boilerplate where present.contains(phrase[0]) {
             Self.replaceAll(phrase, in: &s)
         }
         var substance = String.UnicodeScalarView()
@@ -67,12 +70,22 @@ public struct SubstanceFilter: Sendable {
     static func replaceAll(_ phrase: [Unicode.Scalar], in text: inout [Unicode.Scalar]) -> Bool {
         let n = phrase.count
         guard n > 0, text.count >= n else { return false }
+        // Plain index loops: the generic range algorithms are not specialised in debug builds, where the model
+        // test runs this a few million times.
         func matches(at i: Int) -> Bool {
             guard text[i] == phrase[0] else { return false }
-            for k in 1..<n where text[i + k] != phrase[k] { return false }
+            var k = 1
+            while k < n {
+                if text[i + k] != phrase[k] { return false }
+                k += 1
+            }
             return true
         }
-        guard let first = (0...(text.count - n)).first(where: matches) else { return false }
+        var start = 0
+        let last = text.count - n
+        while start <= last && !matches(at: start) { start += 1 }
+        guard start <= last else { return false }
+        let first = start
         var out = Array(text[..<first])
         out.reserveCapacity(text.count)
         var i = first

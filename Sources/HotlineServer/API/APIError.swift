@@ -32,7 +32,8 @@ extension DomainError {
         case .notFound: .notFound
         case .invalidState, .conflict, .requestPending, .nothingPending: .conflict
         case .returnWindowClosed, .extensionOnOverdue, .extensionTooLate, .reasonRequired, .reasonTooVague,
-             .replyIncomplete, .photosRequired, .extensionDeadlineNotLater, .invalidTarget, .invalidInput:
+             .replyIncomplete, .photosRequired, .extensionDeadlineNotLater, .invalidTarget, .invalidInput,
+             .approvalAfterDeadline, .requestAfterDeadline, .callbackTooSoon:
             .unprocessableEntity
         }
     }

@@ -43,46 +43,6 @@ struct CreateOrderInput: Content {
     }
 }
 
-struct DispatchInput: Content {
-    var leadUnitId: UUID
-    var assistingUnitIds: [UUID]?
-}
-
-struct SubAssignInput: Content {
-    var unitId: UUID
-}
-
-struct ReasonInput: Content {
-    var reason: String
-}
-
-struct DecisionInput: Content {
-    var approve: Bool
-    var note: String?
-    /// For return decisions: re-dispatch at once to this unit.
-    var redispatchTo: UUID?
-    var assistingUnitIds: [UUID]?
-}
-
-struct ProgressInput: Content {
-    var text: String
-}
-
-struct ExtensionInput: Content {
-    var reason: String
-    var newDeadline: Date
-}
-
-struct CallbackInput: Content {
-    var resolved: Bool
-    var satisfaction: Satisfaction
-    var note: String?
-}
-
-struct NoteInput: Content {
-    var note: String
-}
-
 struct MergeInput: Content {
     var leadOrderId: UUID
 }

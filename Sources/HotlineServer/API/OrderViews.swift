@@ -6,16 +6,10 @@ import HotlineStore
 
 /// Requesters' names and phones are personal data (PIPL): masked unless revealed by someone handling the order.
 enum PersonalData {
-    static func maskName(_ name: String) -> String {
-        guard let first = name.first else { return "" }
-        return String(first) + String(repeating: "*", count: max(name.count - 1, 1))
-    }
+    static func maskName(_ name: String) -> String { Masking.name(name) }
 
-    /// The people handling an order: its lead unit (and the sub-unit it was handed to) and the workstation's
-    /// dispatchers, reviewers, supervisors and callback agents. Viewers, admins, assisting units and the city do not.
-    static func mayReveal(_ actor: Actor, _ order: WorkOrder) -> Bool {
-        actor.actsForLeadUnit(of: order) || actor.hasAny([.dispatcher, .reviewer, .supervisor, .callbackAgent])
-    }
+    /// Who may reveal is the core's rule (`Actor.mayReveal`); API and web ask it through here.
+    static func mayReveal(_ actor: Actor, _ order: WorkOrder) -> Bool { actor.mayReveal(order) }
 
     /// The full name and phone for someone handling the order; every reveal is logged. API and web share it.
     static func reveal(_ req: Request, _ order: WorkOrder, actor: Actor) async throws -> (name: String, phone: String) {
@@ -32,18 +26,6 @@ struct UnitNames {
         UnitNames(names: try await req.application.unitCache.get(req.db).names)
     }
     subscript(_ id: UUID?) -> String? { id.flatMap { names[$0] } }
-}
-
-/// Where an order stands against its next deadline.
-enum DeadlineStatus: String, Codable {
-    case none, ok, dueSoon, overdue
-
-    static func of(_ order: WorkOrder, at now: Date, rules: TimeRules) -> DeadlineStatus {
-        guard [.dispatched, .returnRequested, .handling].contains(order.state),
-              let deadline = order.state == .dispatched ? order.signDeadline : order.internalDeadline(rules: rules) else { return .none }
-        if now > deadline { return .overdue }
-        return deadline.timeIntervalSince(now) <= (rules.reminderLeads.max() ?? 4 * 3600) ? .dueSoon : .ok
-    }
 }
 
 /// One order in a list: enough to work the queue, with personal data masked.
@@ -83,7 +65,7 @@ struct OrderSummary: Content {
         leadUnitId = o.leadUnitID; leadUnitName = units[o.leadUnitID]; subUnitId = o.subUnitID
         receivedAt = o.receivedAt; dispatchedAt = o.dispatchedAt; signDeadline = o.signDeadline
         replyDeadline = o.replyDeadline; internalDeadline = o.internalDeadline(rules: rules)
-        deadlineStatus = DeadlineStatus.of(o, at: now, rules: rules).rawValue
+        deadlineStatus = rules.deadlineStatus(of: o, at: now).rawValue
         isProblem = o.isProblem; redoCount = o.redoCount
         pendingApproval = o.pendingReturn != nil ? "return"
             : o.pendingExtension.map { "extension:\($0.stage.rawValue)" }

@@ -14,32 +14,17 @@ enum OrdersController {
         let one = orders.grouped(":orderID")
         one.get(use: detail)
         one.post("requester", use: revealRequester)
-        one.post("dispatch") { req in try await act(req, DispatchInput.self) { .dispatch(lead: $0.leadUnitId, assisting: $0.assistingUnitIds ?? []) } }
-        one.post("sub-assign") { req in try await act(req, SubAssignInput.self) { .assignSubUnit($0.unitId) } }
-        one.post("sign") { req in try await act(req, .sign) }
-        one.post("return") { req in try await act(req, ReasonInput.self) { .requestReturn(reason: $0.reason) } }
-        one.post("return", "decision") { req in
-            try await act(req, DecisionInput.self) { .decideReturn(approve: $0.approve, note: $0.note ?? "", redispatchTo: $0.redispatchTo,
-                                               assisting: $0.assistingUnitIds ?? []) }
-        }
-        one.post("progress") { req in try await act(req, ProgressInput.self) { .postProgress(text: $0.text) } }
-        one.post("extension") { req in
-            try await act(req, ExtensionInput.self) { .requestExtension(reason: $0.reason, newDeadline: $0.newDeadline) }
-        }
-        one.post("extension", "decision") { req in
-            try await act(req, DecisionInput.self) { .decideExtension(approve: $0.approve, note: $0.note ?? "") }
+        // Every lifecycle action maps its input through `ActionInput`, the mapping the web forms use too.
+        for (path, name) in [(["dispatch"], ActionName.dispatch), (["sub-assign"], .subAssign), (["sign"], .sign),
+                             (["return"], .requestReturn), (["return", "decision"], .returnDecision),
+                             (["redispatch"], .redispatch), (["progress"], .progress), (["extension"], .requestExtension),
+                             (["extension", "decision"], .extensionDecision), (["sign-off"], .signOff), (["review"], .review),
+                             (["callback"], .callback), (["urge"], .urge), (["explanation"], .explanation),
+                             (["explanation", "decision"], .explanationDecision)] {
+            one.on(.POST, path.map { PathComponent(stringLiteral: $0) }) { req in try await act(req, name) }
         }
         one.post("reply", use: reply)
         one.post("reply", "check", use: ReplyCheckController.check)
-        one.post("review") { req in try await act(req, DecisionInput.self) { .review(approve: $0.approve, note: $0.note ?? "") } }
-        one.post("callback") { req in
-            try await act(req, CallbackInput.self) { .recordCallback(resolved: $0.resolved, satisfaction: $0.satisfaction, note: $0.note ?? "") }
-        }
-        one.post("urge") { req in try await act(req, NoteInput.self) { .urge(note: $0.note) } }
-        one.post("explanation") { req in try await act(req, ReasonInput.self) { .requestExplanation(reason: $0.reason) } }
-        one.post("explanation", "decision") { req in
-            try await act(req, DecisionInput.self) { .decideExplanation(approve: $0.approve, note: $0.note ?? "") }
-        }
         one.post("merge", use: merge)
     }
 
@@ -69,8 +54,8 @@ enum OrdersController {
         return try await detailView(req, try await visibleOrder(req, actor: actor), actor: actor)
     }
 
-    static func act<Input: Content>(_ req: Request, _ type: Input.Type, _ build: (Input) throws -> OrderAction) async throws -> OrderDetail {
-        try await act(req, try build(try req.content.decode(Input.self)))
+    static func act(_ req: Request, _ name: ActionName) async throws -> OrderDetail {
+        try await act(req, try ActionInput.decode(name, from: req).action(name))
     }
 
     static func act(_ req: Request, _ action: OrderAction) async throws -> OrderDetail {
@@ -138,7 +123,7 @@ enum OrdersController {
                                                              rules: rules, now: now) {
             let orders = try await req.orderService.orders.queue(units: scope, limit: limit, offset: offset)
             let response = try await self.page(orders, req, limit: limit, offset: offset, rules: rules).encodeResponse(for: req)
-            let turns = orders.compactMap { DeadlineStatus.nextTurn(of: $0, at: now, rules: rules) }
+            let turns = orders.compactMap { rules.deadlineStatusTurn(of: $0, at: now) }
             return QueueCache.Page(generation: generation, names: names.fingerprint, rules: rules,
                                    validUntil: turns.min() ?? .distantFuture, body: response.body.buffer ?? ByteBuffer(),
                                    etag: "W/\"q\(generation)-\(UInt(bitPattern: names.fingerprint) % 1_000_000)-\(Int(now.timeIntervalSince1970 * 1000))\"")

@@ -86,16 +86,3 @@ extension Application {
         return reads
     }
 }
-
-extension DeadlineStatus {
-    /// When the status of `order` will next turn by the clock alone (ok → due soon, due soon → overdue); nil when
-    /// it never will without a write.
-    static func nextTurn(of order: WorkOrder, at now: Date, rules: TimeRules) -> Date? {
-        guard [.dispatched, .returnRequested, .handling].contains(order.state),
-              let deadline = order.state == .dispatched ? order.signDeadline : order.internalDeadline(rules: rules) else { return nil }
-        let soon = deadline - (rules.reminderLeads.max() ?? 4 * 3600)
-        if now < soon { return soon }
-        if now <= deadline { return Date(timeIntervalSinceReferenceDate: deadline.timeIntervalSinceReferenceDate.nextUp) }
-        return nil
-    }
-}

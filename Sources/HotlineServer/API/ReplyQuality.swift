@@ -83,7 +83,7 @@ enum ReplyQuality {
         let (replied, events) = try await req.orderService.act(.submitReply(reply), on: order.id, by: actor, at: req.now)
         if let stored = replied.reply {
             let category = try await ReplyScreen.category(of: replied, on: req.db)
-            try await req.application.replyScreen.record(stored, of: replied, category: category, db: req.db, now: req.now)
+            try await req.application.replyScreen.record(stored, of: replied, category: category.name, db: req.db, now: req.now)
         }
         return (replied, events, findings)
     }

@@ -4,7 +4,7 @@ import Fluent
 import HotlineCore
 import HotlineStore
 
-/// `hotline bench`: the engine's speed on a large database. Build with `-c release`; point DATABASE_URL at an
+/// `hotline-dev bench`: the engine's speed on a large database. Build with `-c release`; point DATABASE_URL at an
 /// empty database. Prints: time to load N orders with their events, one sweep over them, and one unit's queue
 /// (first 50 in queue order) as p50/p99 over many calls.
 struct BenchCommand: AsyncCommand {

@@ -4,7 +4,7 @@ import Fluent
 import HotlineCore
 import HotlineStore
 
-/// `hotline loadseed`: fills an empty database for the HTTP load test: the demo directory (password
+/// `hotline-dev loadseed`: fills an empty database for the HTTP load test: the demo directory (password
 /// `hotline2026`) and N orders dispatched to 西园街道 and its communities, whose ids go to a file for wrk to sign.
 struct LoadSeedCommand: AsyncCommand {
     struct Signature: CommandSignature {

@@ -5,7 +5,7 @@ import SQLKit
 import HotlineCore
 import HotlineStore
 
-/// `hotline bench-measures`: every unit's measures for a year from N orders (default 1,000,000). Build with
+/// `hotline-dev bench-measures`: every unit's measures for a year from N orders (default 1,000,000). Build with
 /// `-c release`; point DATABASE_URL at an empty database.
 ///
 /// The measures never read the orders table: they read the per-unit-and-day roll-up and the few open facts whose

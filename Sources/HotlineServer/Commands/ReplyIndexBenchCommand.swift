@@ -2,9 +2,10 @@ import Foundation
 import Vapor
 import Fluent
 import HotlineCore
+import HotlineSimilarity
 import HotlineStore
 
-/// `hotline bench-replies`: the batch-reply index at scale (issue 5). Build with `-c release`; point DATABASE_URL
+/// `hotline-dev bench-replies`: the batch-reply index at scale (issue 5). Build with `-c release`; point DATABASE_URL
 /// at a database whose `reply_signatures` is empty. Stores N realistic replies' signatures, then builds the index
 /// from the database as an instance does at start-up (time, and peak memory from the kernel's VmHWM, reset just
 /// before), then checks new replies against it: the batch rule alone (normalise, sign, LSH query) and the whole

@@ -89,10 +89,17 @@ struct DemoOrderPlayer {
     }
 
     /// Writes and submits the final reply, and remembers it for the next replies' comparison.
-    mutating func submitReply(_ topic: DemoTopic, _ order: WorkOrder, by handler: Actor, at: Date) async throws -> WorkOrder {
+    /// Where the rules ask for it (市长专线, 局长专线, 特急), the unit's leader signs the reply off soon after,
+    /// unless `signOff` is false (some demo orders are left waiting for the leader).
+    mutating func submitReply(_ topic: DemoTopic, _ order: WorkOrder, by handler: Actor, at: Date,
+                              signOff: Bool = true) async throws -> WorkOrder {
         let reply = writer.write(for: topic, order: order, at: at)
-        let replied = try await act(.submitReply(reply), order.id, handler, at: at)
+        var replied = try await act(.submitReply(reply), order.id, handler, at: at)
         writer.remember(reply, of: order, category: topic.category)
+        if replied.state == .awaitingSignOff && signOff,
+           let leader = directory.actors.values.first(where: { $0.has(.unitLeader) && $0.actsForLeadUnit(of: replied) }) {
+            replied = try await act(.signOff(approve: true, note: "同意上报"), order.id, leader, at: at + 600)
+        }
         return replied
     }
 
@@ -178,13 +185,14 @@ struct DemoOrderPlayer {
                 }
             }
         }
-        if chance(0.012) {
-            t += hours(2...20)
+        // Explained closures are asked and decided before the reply deadline, as the rules require.
+        if chance(0.012), let due = order.replyDeadline, due.timeIntervalSince(t) > 40 * 3600 {
+            t += hours(2...12)
             try await act(.requestExplanation(reason: "诉求人要求拆除小区内合法建设的变电箱，供电公司论证无法迁移，已三次上门解释，诉求人仍不接受。"),
                           order.id, handler, at: t)
             t += hours(1...6)
             try await act(.decideExplanation(approve: true, note: "情况属实，报市平台"), order.id, actor("reviewer"), at: t)
-            t += hours(2...20)
+            t += hours(2...12)
             try await act(.decideExplanation(approve: true, note: "同意解释说明办结"), order.id, actor("city"), at: t)
             stats["explained", default: 0] += 1
             return
@@ -199,8 +207,9 @@ struct DemoOrderPlayer {
             let late = chance(0.1)
             let window = max(deadline.timeIntervalSince(t) - 3600, 600)
             t = late ? deadline - 3600 + hours(0.1...5) : t + Double.random(in: 0.3...0.95, using: &rng) * window
-            order = try await submitReply(topic, order, by: handler, at: t)
+            order = try await submitReply(topic, order, by: handler, at: t, signOff: stop != .replied)
             if stop == .replied { return }
+            t += 600
             t += hours(0.3...5)
             if chance(0.12) {
                 order = try await act(.review(approve: false, note: "回复未写明办理后现场情况，请补充完善后重新提交。"), order.id, actor("reviewer"), at: t)

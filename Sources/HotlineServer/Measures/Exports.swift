@@ -1,6 +1,7 @@
 import Foundation
 import Vapor
 import HotlineCore
+import HotlineReports
 import HotlineStore
 
 /// Spreadsheets for offices (WPS, Excel): measures and orders as .xlsx or CSV, personal data masked.

@@ -91,7 +91,11 @@ enum MeasuresController {
 
     struct RankingsView: Content {
         struct Row: Content {
-            var rank: Int
+            /// Absent for a unit listed but not ranked.
+            var rank: Int?
+            /// Fewer orders than `minimumDispatched` in the period: listed after the ranked units, without a rank
+            /// (样本不足, DOMAIN §6).
+            var insufficientSample: Bool
             var unitId: UUID
             var unitName: String
             var score: CompositeScore
@@ -100,6 +104,8 @@ enum MeasuresController {
         }
         struct PeriodRanking: Content {
             var period: PeriodView
+            /// The fewest orders a unit needed to be ranked in this period.
+            var minimumDispatched: Int
             var rows: [Row]
         }
         struct Streak: Content {
@@ -122,9 +128,9 @@ enum MeasuresController {
         let (rankings, streaks) = try await MeasuresService.rankings(req, ending: period, count: count)
         return RankingsView(
             rankings: rankings.map { r in
-                .init(period: PeriodView(r.period), rows: r.rows.map {
-                    .init(rank: $0.rank, unitId: $0.unitID, unitName: $0.name, score: $0.score, rates: $0.rates,
-                          dispatched: $0.counts.dispatched)
+                .init(period: PeriodView(r.period), minimumDispatched: r.minimumDispatched, rows: r.rows.map {
+                    .init(rank: $0.rank, insufficientSample: !$0.isRanked, unitId: $0.unitID, unitName: $0.name,
+                          score: $0.score, rates: $0.rates, dispatched: $0.counts.dispatched)
                 })
             },
             bottomStreaks: streaks.map { .init(unitId: $0.unitID, unitName: $0.name, months: $0.months,

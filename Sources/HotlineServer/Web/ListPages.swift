@@ -37,14 +37,14 @@ struct OrderRowView: Encodable {
         self.badges = badges
         unitName = units[o.subUnitID] ?? units[o.leadUnitID] ?? "—"
         address = o.address
-        let signing = o.state == .dispatched
-        let deadline = signing ? o.signDeadline : o.internalDeadline(rules: rules)
-        let running = [OrderState.dispatched, .returnRequested, .handling].contains(o.state)
-        deadlineLabel = signing ? "签收时限" : "上传时限"
-        self.deadline = running ? Web.iso(deadline) : nil
-        deadlineText = Web.local(deadline)
-        countdown = running ? Web.countdown(to: deadline, now: now) : ""
-        status = running ? DeadlineStatus.of(o, at: now, rules: rules).rawValue : "none"
+        // The next deadline the order owes (`TimeRules.nextDeadline`): an unsigned 特急 order shows its upload deadline.
+        let next = rules.nextDeadline(of: o)
+        let deadline = next?.at
+        deadlineLabel = next.map { Text.deadline($0.kind) } ?? "上传时限"
+        self.deadline = next != nil ? Web.iso(deadline) : nil
+        deadlineText = Web.local(deadline ?? o.internalDeadline(rules: rules))
+        countdown = next != nil ? Web.countdown(to: deadline, now: now) : ""
+        status = rules.deadlineStatus(of: o, at: now).rawValue
         received = Text.time(o.receivedAt)
     }
 }

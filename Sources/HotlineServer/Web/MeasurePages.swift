@@ -1,6 +1,7 @@
 import Foundation
 import Vapor
 import HotlineCore
+import HotlineReports
 import HotlineStore
 
 /// The assessment pages (DOMAIN §6–7, issue 6): the 考核 dashboard, the orders behind a figure, the rankings,
@@ -156,7 +157,7 @@ enum MeasurePages {
             heading: heading, wide: wide,
             period: MeasureLinks.periodSwitch(period, now: req.now, path: "/measures", unit: focus),
             asOf: Text.time(req.now), stats: stats, rateHeaders: MeasureLinks.rateHeaders, rows: rows,
-            rowsNote: focus == nil ? "参与考核的单位按综合得分排名；点击单位名称查看其下属嘎查村、社区。"
+            rowsNote: focus == nil ? "参与考核的单位按综合得分排名，本期派单少于\(settings.minimumDispatched)件的显示“\(MeasureLinks.insufficientSample)”、不排名；点击单位名称查看其下属嘎查村、社区。"
                                    : "第一行为本单位（含下属单位）合计，其下为各下属单位，下属单位不参与排名。",
             scoreRule: scoreRule(settings), charts: charts, open: openRows,
             hotspots: try await HotspotBoard.load(req, actor: actor),
@@ -195,13 +196,17 @@ enum MeasurePages {
             + " + 宣传加分（典型案例每篇\(MeasureLinks.points(s.pointsPerTypicalCase))分、媒体报道每篇\(MeasureLinks.points(s.pointsPerMediaReport))分，至多\(MeasureLinks.points(s.bonusCap))分）"
             + " − 扣分（超期每件\(MeasureLinks.points(s.pointsPerOverdue))分、不当退单每件\(MeasureLinks.points(s.pointsPerImproperReturn))分，至多\(MeasureLinks.points(s.deductionCap))分）"
             + (s.basicWeight == 1 ? "" : "；满意率中基本满意按\(MeasureLinks.fixed(s.basicWeight, decimals: 2))折算")
+            + "；尚无回访的解决率、满意率按0计；本期派单少于\(s.minimumDispatched)件的单位不参与排名（\(MeasureLinks.insufficientSample)）"
     }
 
     // MARK: Charts (shared with the monthly report)
 
+    /// The units' scores as bars, best first. A unit with fewer orders than the minimum (样本不足) is left out: the
+    /// chart reads as a ranking, and one order handled well would otherwise top it.
     static func scoreChart(_ units: [UnitMeasures], period: Period, settings: MeasureSettings, links: Bool) -> String {
-        let scored = units.compactMap { m -> (UnitMeasures, Double)? in
-            (m.score ?? CompositeScore(counts: m.counts, dueOpen: m.dueOpen, publicity: m.publicity, settings: settings)).map { (m, $0.total) }
+        let scored = units.filter { Ranking.hasEnoughOrders($0.counts.dispatched, settings: settings) }.compactMap { m -> (UnitMeasures, Double)? in
+            (m.score ?? CompositeScore.forRanking(counts: m.counts, dueOpen: m.dueOpen, publicity: m.publicity, settings: settings))
+                .map { (m, $0.total) }
         }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.unitName < $1.0.unitName }
         return SVGChart.horizontalBars(
             title: "综合得分排名（\(period.label)）",

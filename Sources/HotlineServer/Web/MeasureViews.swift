@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineReports
 import HotlineStore
 
 /// One figure on a measures page: what is shown, where a click leads (the orders behind it) and what a hover says.
@@ -15,7 +16,10 @@ struct MeasureRowView: Encodable {
     var name: String
     /// The unit view: this unit with its sub-units.
     var href: String
+    /// The place, 样本不足 for an assessed unit with too few orders, or "—".
     var rank: String
+    /// Why an assessed unit has no place, on hover.
+    var rankHint: String?
     var dispatched: FigureView
     var rates: [FigureView]
     var late: FigureView
@@ -112,6 +116,23 @@ enum MeasureLinks {
         "/measures?" + query(period, unit: unit)
     }
 
+    /// What a unit listed but not ranked shows instead of a place (DOMAIN §6).
+    static let insufficientSample = "样本不足"
+
+    static func insufficientSampleHint(_ dispatched: Int, minimum: Int) -> String {
+        "本期派单\(dispatched)件，少于\(minimum)件，样本不足，不参与排名"
+    }
+
+    /// The place shown for a unit: its rank, 样本不足 (with why) for an assessed unit with too few orders, or "—"
+    /// for a sub-unit or a unit with nothing dispatched.
+    static func place(_ m: UnitMeasures, settings: MeasureSettings) -> (text: String, hint: String?) {
+        if let rank = m.rank { return (String(rank), nil) }
+        guard m.assessed, m.counts.dispatched > 0, !Ranking.hasEnoughOrders(m.counts.dispatched, settings: settings) else {
+            return ("—", nil)
+        }
+        return (insufficientSample, insufficientSampleHint(m.counts.dispatched, minimum: settings.minimumDispatched))
+    }
+
     static func score(_ value: Double?) -> String {
         value.map { fixed($0, decimals: 2) } ?? "—"
     }
@@ -141,10 +162,11 @@ enum MeasureLinks {
     }
 
     /// A unit's row with every figure linked to the orders behind it. `score` is the ranked score for assessed
-    /// units and, for sub-units, the same formula shown without a rank.
+    /// units and, for sub-units, the same formula (`CompositeScore.forRanking`) shown without a rank.
     static func row(_ m: UnitMeasures, period: Period, settings: MeasureSettings, sub: Bool, linkUnit: UUID?) -> MeasureRowView {
         let c = m.counts
-        let score = m.score ?? CompositeScore(counts: c, dueOpen: m.dueOpen, publicity: m.publicity, settings: settings)
+        let score = m.score ?? CompositeScore.forRanking(counts: c, dueOpen: m.dueOpen, publicity: m.publicity, settings: settings)
+        let standing = place(m, settings: settings)
         func figure(_ text: String, _ slice: MeasureSlice, _ hint: String) -> FigureView {
             FigureView(text: text, href: orders(linkUnit, slice, period), hint: hint + "，点击查看\(label(slice))的工单")
         }
@@ -155,7 +177,7 @@ enum MeasureLinks {
         let publicity = m.publicity.typicalCases + m.publicity.mediaReports
         return MeasureRowView(
             id: m.unitId.uuidString, name: m.unitName, href: dashboard(linkUnit, period),
-            rank: m.rank.map(String.init) ?? "—",
+            rank: standing.text, rankHint: standing.hint,
             dispatched: figure(String(c.dispatched), .dispatched, "本期派单\(c.dispatched)件"),
             rates: rates,
             late: figure(String(c.late), .late, "超期\(c.late)件（超过上传时限反馈，或仍未反馈）"),

@@ -28,55 +28,30 @@ enum OrderForms {
         let id = try OrdersController.orderID(req)
         let name = req.parameters.get("action") ?? ""
         let f = form(req)
-        let approve = f["decision"] == "approve"
-        let note = f["note"] ?? ""
         do {
-            let action: OrderAction
-            switch name {
-            case "dispatch":
-                guard let lead = f["leadUnitId"].flatMap(UUID.init(uuidString:)) else { throw DomainError.reasonRequired(field: "主办单位") }
-                let assisting = (f["assistingUnitId"].flatMap(UUID.init(uuidString:))).map { [$0] } ?? []
-                action = .dispatch(lead: lead, assisting: assisting)
-            case "sub-assign":
-                guard let unit = f["unitId"].flatMap(UUID.init(uuidString:)) else { throw DomainError.reasonRequired(field: "下派单位") }
-                action = .assignSubUnit(unit)
-            case "sign": action = .sign
-            case "return": action = .requestReturn(reason: f["reason"] ?? "")
-            case "return-decision":
-                action = .decideReturn(approve: approve, note: note, redispatchTo: f["redispatchTo"].flatMap(UUID.init(uuidString:)), assisting: [])
-            case "progress": action = .postProgress(text: f["text"] ?? "")
-            case "extension":
-                guard let deadline = localDate(f["newDeadline"]) else { throw DomainError.reasonRequired(field: "申请的新时限") }
-                action = .requestExtension(reason: f["reason"] ?? "", newDeadline: deadline)
-            case "extension-decision": action = .decideExtension(approve: approve, note: note)
-            case "review": action = .review(approve: approve, note: note)
-            case "callback":
-                guard let satisfaction = f["satisfaction"].flatMap(Satisfaction.init(rawValue:)) else {
-                    throw DomainError.reasonRequired(field: "满意度")
-                }
-                action = .recordCallback(resolved: f["resolved"] != "no", satisfaction: satisfaction, note: note)
-            case "urge": action = .urge(note: note)
-            case "explanation": action = .requestExplanation(reason: f["reason"] ?? "")
-            case "explanation-decision": action = .decideExplanation(approve: approve, note: note)
-            case "merge":
+            if name == "merge" {
                 let number = (f["leadNumber"] ?? "").trimmingCharacters(in: .whitespaces)
                 guard let lead = try await req.orderService.orders.find(number: number) else { throw DomainError.notFound(what: "主工单\(number)") }
                 try await req.orderService.merge(id, into: lead.id, by: actor, at: req.now)
                 return Web.redirect("/orders/\(id)", ok: "已并入主工单\(number)")
-            default:
-                throw DomainError.notFound(what: "操作")
             }
+            // The same mapping from input to action as the API's (`ActionInput`).
+            guard let actionName = ActionName(rawValue: name) else { throw DomainError.notFound(what: "操作") }
+            let action = try ActionInput.decode(actionName, from: req).action(actionName)
             let order = try await req.orderService.perform(action, on: id, by: actor, at: req.now)
             let done: String
             switch action {
             case .review(let ok, _): done = ok ? "回复已审核通过" : "已退回修改"
             case .decideReturn(let ok, _, _, _): done = ok ? "已同意退单" : "已驳回退单"
+            case .signOff(let ok, _): done = ok ? "已审签，回复已提交工作站" : "已退回受理员修改"
             case .decideExtension(let ok, _), .decideExplanation(let ok, _): done = ok ? "已同意" : "已驳回"
             default: done = "已\(action.label)"
             }
             return Web.redirect("/orders/\(order.id)", ok: done)
         } catch let error as DomainError {
             return try await refused(req, id: id, actor: actor, error: error, form: f)
+        } catch let error as APIError where error.status == .unprocessableEntity || error.status == .badRequest {
+            return try await refused(req, id: id, actor: actor, error: .invalidInput(field: "表单", reason: error.message), form: f)
         }
     }
 

@@ -27,6 +27,9 @@ struct OrderPageView: Encodable {
     var subUnits: [ListPage.Option]
     var suggestedUnit: String?
     var workstationPhone: String
+    /// The sign and return rules as the admin has set them (`TimeRules`).
+    var signRule: String = ""
+    var returnRule: String = ""
     /// A refused reply's quality findings, listed in the reply form.
     var replyCheck: ReplyCheck? = nil
     /// Likely duplicates of this order, offered to a dispatcher for 并单.
@@ -47,7 +50,7 @@ struct OrderPageView: Encodable {
         var dispatch: Action?; var subAssign: Action?; var sign: Action?; var requestReturn: Action?; var decideReturn: Action?
         var progress: Action?; var requestExtension: Action?; var decideExtension: Action?; var reply: Action?
         var review: Action?; var callback: Action?; var urge: Action?; var requestExplanation: Action?
-        var decideExplanation: Action?; var merge: Action?
+        var decideExplanation: Action?; var merge: Action?; var redispatch: Action?; var signOff: Action?
         var any: Bool
     }
 
@@ -69,7 +72,7 @@ enum OrderPages {
                 switch error {
                 case .forbidden, .notFound, .invalidState, .requestPending, .nothingPending, .selfApproval:
                     return nil
-                case .returnWindowClosed, .extensionOnOverdue, .extensionTooLate:
+                case .returnWindowClosed, .extensionOnOverdue, .extensionTooLate, .approvalAfterDeadline, .requestAfterDeadline:
                     return .init(open: false, why: error.message)
                 default:
                     return .init(open: true)
@@ -84,18 +87,22 @@ enum OrderPages {
         if let sub = actor.scope.first(where: { $0 != o.leadUnitID && $0 != actor.unitID }) { a.subAssign = probe(.assignSubUnit(sub)) }
         a.sign = probe(.sign)
         a.requestReturn = probe(.requestReturn(reason: ""))
+        let otherUnit = UUID()
+        a.redispatch = probe(.redispatch(lead: otherUnit, assisting: [], reason: ""))
+        a.signOff = probe(.signOff(approve: false, note: ""))
         a.decideReturn = probe(.decideReturn(approve: false, note: "", redispatchTo: nil, assisting: []))
         a.progress = probe(.postProgress(text: ""))
         if let deadline = o.replyDeadline {
             a.requestExtension = probe(.requestExtension(reason: "", newDeadline: deadline + 86_400))
             if let latest = Optional(deadline - lifecycle.rules.extensionLead), a.requestExtension?.open == true {
-                a.requestExtension?.hint = "延期须在反馈时限前24小时申请，最迟\(Text.time(latest))；经工作站和市平台两级审批后才变更时限。"
+                a.requestExtension?.hint = "延期须在反馈时限前\(Text.duration(lifecycle.rules.extensionLead))申请，最迟\(Text.time(latest))；经工作站和市平台两级审批后才变更时限。"
             }
         }
         a.decideExtension = probe(.decideExtension(approve: false, note: ""))
         a.reply = probe(.submitReply(emptyReply))
         if a.reply != nil, let internalDeadline = o.internalDeadline(rules: lifecycle.rules) {
-            a.reply?.hint = "请于\(Text.time(internalDeadline))前上传（反馈时限前1小时），写明核实情况、办理过程、办理结果、与诉求人联系情况及其是否满意，并上传办理前后照片。"
+            let signOff = lifecycle.rules.requiresLeaderSignOff(o) && !actor.has(.unitLeader) ? "本工单回复须经分管领导审签后提交工作站；" : ""
+            a.reply?.hint = "\(signOff)请于\(Text.time(internalDeadline))前上传（反馈时限前\(Text.duration(lifecycle.rules.uploadLead))），写明核实情况、办理过程、办理结果、与诉求人联系情况及其是否满意，并上传办理前后照片。"
         }
         a.review = probe(.review(approve: false, note: ""))
         a.callback = probe(.recordCallback(resolved: true, satisfaction: .satisfied, note: ""))
@@ -104,7 +111,8 @@ enum OrderPages {
         a.decideExplanation = probe(.decideExplanation(approve: false, note: ""))
         if actor.has(.dispatcher), [.received, .dispatched, .handling].contains(o.state) { a.merge = .init(open: true) }
         a.any = [a.dispatch, a.subAssign, a.sign, a.requestReturn, a.decideReturn, a.progress, a.requestExtension, a.decideExtension,
-                 a.reply, a.review, a.callback, a.urge, a.requestExplanation, a.decideExplanation, a.merge].contains { $0 != nil }
+                 a.reply, a.review, a.callback, a.urge, a.requestExplanation, a.decideExplanation, a.merge, a.redispatch,
+                 a.signOff].contains { $0 != nil }
         return a
     }
 
@@ -159,6 +167,8 @@ enum OrderPages {
                 .map { .init(value: $0.id!.uuidString, label: $0.name, selected: false) },
             suggestedUnit: units[suggested], workstationPhone: workstationPhone)
         view.duplicates = duplicates
+        view.signRule = "须在派单后\(Text.duration(lifecycle.rules.signWindow))内签收。"
+        view.returnRule = "只退不属于本单位职责的工单，须在派单后\(Text.duration(lifecycle.rules.returnWindow))内申请；写明应由哪个单位负责及依据。"
         return view
     }
 

@@ -25,10 +25,13 @@ enum RankingPages {
     }
 
     struct Cell: Encodable {
+        /// "第3名", or 样本不足 for a unit listed but not ranked.
         var rank: String
         var score: String
         var bottom: Bool
         var href: String?
+        /// Why a unit has no rank, on hover.
+        var hint: String?
     }
 
     struct Streak: Encodable {
@@ -62,11 +65,17 @@ enum RankingPages {
             Row(name: names[unit] ?? "", href: MeasuresService.maySee(actor, unit) ? MeasureLinks.dashboard(unit, period) : nil,
                 cells: rankings.map { ranking in
                     guard let row = ranking.rows.first(where: { $0.unitID == unit }) else {
-                        return Cell(rank: "—", score: "无派单", bottom: false, href: nil)
+                        return Cell(rank: "—", score: "无派单", bottom: false, href: nil, hint: nil)
                     }
-                    let bottom = ranking.rows.count > 2 && row.rank > ranking.rows.count - 2
-                    return Cell(rank: "第\(row.rank)名", score: MeasureLinks.score(row.score.total), bottom: bottom,
-                                href: MeasuresService.maySee(actor, unit) ? MeasureLinks.dashboard(unit, ranking.period) : nil)
+                    let href = MeasuresService.maySee(actor, unit) ? MeasureLinks.dashboard(unit, ranking.period) : nil
+                    guard let rank = row.rank else {
+                        return Cell(rank: MeasureLinks.insufficientSample, score: MeasureLinks.score(row.score.total),
+                                    bottom: false, href: href,
+                                    hint: MeasureLinks.insufficientSampleHint(row.counts.dispatched, minimum: ranking.minimumDispatched))
+                    }
+                    // The same bottom two as the call-out: among the ranked units only.
+                    let bottom = ranking.bottom(2).contains { $0.unitID == unit } && ranking.ranked.count > 2
+                    return Cell(rank: "第\(rank)名", score: MeasureLinks.score(row.score.total), bottom: bottom, href: href, hint: nil)
                 })
         }
         let kindName = period.kind == .month ? "月度" : "周"
@@ -77,9 +86,11 @@ enum RankingPages {
             period: MeasureLinks.periodSwitch(period, now: req.now, path: "/rankings", unit: nil),
             periods: rankings.map(\.period.label), rows: rows,
             streaks: monthly.map { Streak(name: $0.name, months: $0.months, from: $0.from.label, through: $0.through.label) },
-            latestBottom: (latest.map { $0.rows.count > 2 ? $0.bottom(2) : [] } ?? []).map(\.name),
+            latestBottom: (latest.map { $0.ranked.count > 2 ? $0.bottom(2) : [] } ?? []).map(\.name),
             latestLabel: latest?.period.label ?? period.label,
-            note: "按综合得分从高到低排名，得分相同时响应率高者在前；本期无派单的单位不排名。标红为该期后两位。")
+            note: "按综合得分从高到低排名，得分相同时响应率高者在前；尚无回访的解决率、满意率按0计。"
+                + "本期派单少于\(latest?.minimumDispatched ?? MeasureSettings().minimumDispatched)件的单位列在最后、不排名，标“\(MeasureLinks.insufficientSample)”；"
+                + "本期无派单的单位不列出。标红为该期后两位。")
         return try await Web.render(req, "rankings", title: "\(kindName)排名", active: "rankings",
                                     wide: actor.roles.contains(where: \.isWorkstationWide), page)
     }

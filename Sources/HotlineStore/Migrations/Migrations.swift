@@ -13,5 +13,6 @@ public enum HotlineMigrations {
         M008_Measures(),
         M009_ReplySignatures(),
         M010_HotspotAlerts(),
+        M011_SignOffAndCallbacks(),
     ]
 }

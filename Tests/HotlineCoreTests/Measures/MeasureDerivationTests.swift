@@ -153,11 +153,16 @@ struct MeasureDerivationTests {
         #expect(fact.counts.basicSatisfied == 2)
     }
 
+    /// Three unreachable attempts count once, and never in a denominator: the unit neither gains nor loses.
     @Test func anUnreachableCallbackIsNotInTheDenominator() throws {
         var play = try MeasurePlay.dispatched(f)
         try play.act(.sign, f.handlerA, at: t0 + .hours(1))
         try play.replyApproved(by: f.handlerA, at: t0 + .hours(30))
         try play.callback(.unreachable, at: t0 + .hours(48))
+        #expect(try play.fact.counts.callbacksUnreachable == 0)
+        #expect(try play.fact.counts.closed == 0)
+        try play.callback(.unreachable, at: t0 + .hours(50))
+        try play.callback(.unreachable, at: t0 + .hours(52))
         let fact = try play.fact
         #expect(fact.counts.callbacksUnreachable == 1)
         #expect(fact.counts.callbacksReached == 0)
@@ -205,12 +210,21 @@ struct MeasureDerivationTests {
     }
 
     @Test func aMergedOrderEndsItsDispatchAndItsCallbacksCountForNobody() throws {
-        let lead = try f.awaitingCallback()
+        // The lead is still being handled when the request is merged; it follows when the lead's reply is approved.
+        var lead = try MeasurePlay.dispatched(f)
+        try lead.act(.sign, f.handlerA, at: t0 + .hours(1))
         var child = try MeasurePlay.dispatched(f, number: "DLT2026030200002")
         try child.act(.sign, f.handlerA, at: t0 + .hours(1))
-        child.apply(try f.lifecycle.merge(child.order, into: lead, by: f.dispatcher, at: t0 + .hours(2)))
+        child.apply(try f.lifecycle.merge(child.order, into: lead.order, by: f.dispatcher, at: t0 + .hours(2)))
+        #expect(child.order.state == .merged)
         #expect(try !child.fact.active)
-        child.apply(try #require(f.lifecycle.followLead(child.order, lead: lead, at: t0 + .hours(32))))
+        try lead.act(.submitReply(Fixture.goodReply), f.handlerA, at: t0 + .hours(30))
+        let approval = try f.lifecycle.decide(.review(approve: true, note: "同意"), on: lead.order, by: f.reviewer, at: t0 + .hours(32))
+        lead.apply(approval)
+        let follow = f.lifecycle.followers(of: approval, merged: [child.order], at: t0 + .hours(32))
+        #expect(follow.count == 1)
+        child.apply(try #require(follow.first))
+        #expect(child.order.state == .awaitingCallback)
         try child.callback(.satisfied, at: t0 + .hours(40))
         #expect(child.order.state == .closed)
         #expect(try child.fact.counts == counts { $0.dispatched = 1; $0.responded = 1 })

@@ -3,6 +3,15 @@ import Foundation
 
 /// Orders and realistic replies for the quality tests, on a fixed clock.
 enum QualitySamples {
+    /// An earlier heating reply, the same reply copied with its blanks refilled (a batch reply), and a distinct
+    /// reply on the same topic: the batch-reply rule's cases (the similarity engine's own tests have theirs).
+    static let earlierReply = "经核实，金鹏小区3号楼2单元供暖回水阀门老化堵塞，室温实测14度。3月3日上午，热力公司王伟带领2名工人更换了回水阀门，"
+        + "并对楼内管道排气。复测室温19度，符合标准。3月4日16时电话联系张先生告知结果，张先生表示满意。"
+    static let refilledCopy = "经核实，文苑社区12号楼5单元供暖回水阀门老化堵塞，室温实测13.5度。2026年3月9日下午，热力公司李建国带领3名工人"
+        + "更换了回水阀门，并对楼内管道排气。复测室温20度，符合标准。3月10日9:30电话联系赵女士告知结果，赵女士表示满意。"
+    static let distinctReply = "经查，该户停暖系拖欠两个供暖季取暖费所致，热力公司依合同暂停供暖。社区网格员会同收费员上门讲解缴费政策，"
+        + "诉求人当场补缴部分费用，当天下午恢复供暖。诉求人表示理解，基本满意。"
+
     /// Monday 2 March 2026, 10:00 in Dalad Banner.
     static let t0 = Date(timeIntervalSince1970: 1_772_416_800)
 

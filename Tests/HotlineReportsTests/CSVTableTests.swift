@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import HotlineCore
+@testable import HotlineReports
 
 @Suite("报表：CSV")
 struct CSVTableTests {

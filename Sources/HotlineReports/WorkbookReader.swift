@@ -1,9 +1,9 @@
 import Foundation
 
 /// Reads back a workbook written by `Workbook` so tests can round-trip it: each sheet's name and its cells as
-/// strings. Not a general XLSX reader — it needs stored ZIP entries and ignores styles, so a percent comes back
-/// as its stored fraction ("0.95") and a date as its serial number. Shared strings, inline strings and
-/// `_xHHHH_` escapes are understood.
+/// strings. Not a general XLSX reader — it ignores styles, so a percent comes back as its stored fraction ("0.95")
+/// and a date as its serial number. Shared strings, inline strings and `_xHHHH_` escapes are understood; the ZIP
+/// is read by ZIPFoundation (`ZipReader`), so stored and deflated entries both do.
 public enum WorkbookReader {
     public struct Sheet: Sendable, Equatable {
         public var name: String

@@ -1,4 +1,6 @@
 import Foundation
+import HotlineCore
+import HotlineSimilarity
 
 /// Two replies and whether the second is a batch or repeated copy of the first (notice §5.3).
 public struct LabelledReplyPair: Sendable, Equatable {

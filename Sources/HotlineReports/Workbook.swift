@@ -63,7 +63,7 @@ public struct Worksheet: Sendable, Equatable {
 ///
 /// The package holds `[Content_Types].xml`, `_rels/.rels`, `docProps/core.xml` and `docProps/app.xml`,
 /// `xl/workbook.xml` and its relationships, `xl/styles.xml`, `xl/sharedStrings.xml` and one
-/// `xl/worksheets/sheetN.xml` per sheet, in a ZIP with stored entries. It opens in Excel, WPS and LibreOffice.
+/// `xl/worksheets/sheetN.xml` per sheet, in a ZIP with stored entries (`ZipWriter`). It opens in Excel, WPS and LibreOffice.
 ///
 /// Text goes into the shared-string table and is referenced from `t="s"` cells. Such cells are values, never
 /// formulas — a formula needs an `<f>` element, which this writer never emits — so text starting with "=", "+",
@@ -379,7 +379,7 @@ enum XLSXParts {
     /// Excel's serial date (days since 1899-12-30, 1900 date system) of the local time in Asia/Shanghai, cut to
     /// the second: 18:17:59.7 must still show as 18:17, as the CSV and the pages show it, not round up to 18:18.
     static func serial(_ d: Date) -> Double {
-        let local = (d.timeIntervalSince1970 + Double(WorkCalendar.zone.secondsFromGMT(for: d))).rounded(.down)
+        let local = (d.timeIntervalSince1970 + Double(ReportCell.zone.secondsFromGMT(for: d))).rounded(.down)
         return 25_569 + local / 86_400
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import HotlineCore
+@testable import HotlineSimilarity
 
 @Suite("回复文本归一化 (批量回复检测的前一步)")
 struct ReplyNormalizerTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import HotlineCore
+@testable import HotlineReports
 
 @Suite("报表：ZIP 与 CRC-32")
 struct ZipTests {
@@ -176,8 +176,11 @@ struct WorkbookTests {
         #expect(XLSXParts.serial(newYear) == 46_023)
     }
 
+    /// A second opinion from a reader that is not ours: `ZipReader` could share a mistake with `ZipWriter`.
+    /// `scripts/test.sh` installs unzip when it is missing, so its absence is a failure here, not a pass.
     @Test func theArchivePassesUnzipTest() throws {
-        guard let unzip = ReportSamples.executable(["/usr/bin/unzip", "/bin/unzip", "/usr/local/bin/unzip"]) else { return }
+        let unzip = try #require(ReportSamples.executable(["/usr/bin/unzip", "/bin/unzip", "/usr/local/bin/unzip"]),
+                                 "unzip is not installed: install it (apt-get install unzip), as scripts/test.sh does")
         let file = try ReportSamples.temporaryFile("报表.xlsx")
         defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         var book = Workbook(sheets: [ReportSamples.sheet], created: ReportSamples.monday)
@@ -196,20 +199,33 @@ struct WorkbookTests {
         #expect(log.contains("No errors detected"))
     }
 
-    /// Writes `sample.xlsx` and the CSVs its two sheets should display as (`sample.csv`, `sample-sheet2.csv`)
-    /// into `$HOTLINE_REPORT_SAMPLES`, for `scripts/xlsx-check.py` to compare through LibreOffice. Does nothing
-    /// when the variable is unset.
-    @Test func writesSamplesForTheLibreOfficeCheck() throws {
-        guard let dir = ProcessInfo.processInfo.environment["HOTLINE_REPORT_SAMPLES"], !dir.isEmpty else { return }
-        let url = URL(fileURLWithPath: dir, isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    /// The sample `scripts/xlsx-check.py` compares through LibreOffice is checked here on every run: the book
+    /// reads back with both sheets, and the expected displays hold what the sheets hold. With
+    /// `$HOTLINE_REPORT_SAMPLES` set it is also written there (`sample.xlsx`, `sample.csv`, `sample-sheet2.csv`).
+    @Test func theLibreOfficeSampleReadsBackAsItsExpectedDisplay() throws {
         let detail = Worksheet(name: "明细", header: ["工单号", "受理时间", "诉求"], rows: [
             ["DLT20260302001", .date(ReportSamples.monday), "路灯不亮，已报修"],
             ["DLT20260302002", .date(ReportSamples.monday.addingTimeInterval(86_400 * 30)), "-噪音扰民"],
         ])
-        let book = Workbook(sheets: [ReportSamples.sheet, detail], created: ReportSamples.monday)
-        try book.xlsxData().write(to: url.appendingPathComponent("sample.xlsx"))
-        try ReportSamples.expectedDisplay.data.write(to: url.appendingPathComponent("sample.csv"))
-        try CSVTable(detail).data.write(to: url.appendingPathComponent("sample-sheet2.csv"))
+        let book = Workbook(sheets: [ReportSamples.sheet, detail], created: ReportSamples.monday).xlsxData()
+        let expected = ReportSamples.expectedDisplay.data
+        let expectedDetail = CSVTable(detail).data
+
+        let sheets = try WorkbookReader.read(book)
+        #expect(sheets.map(\.name) == ["3月考核_ 办结率_满意率", "明细"])
+        #expect(sheets.first?.rows.count == 2 + ReportSamples.sheet.rows.count)
+        let read = try #require(sheets.last)
+        #expect(read.rows.map { $0[0] } == ["工单号", "DLT20260302001", "DLT20260302002"])
+        #expect(read.rows[2][2] == "-噪音扰民", "a leading minus stays text")
+        let expectedText = String(decoding: expected, as: UTF8.self)
+        #expect(expectedText.contains("2026年3月 各单位办结情况") && expectedText.contains("城关镇"))
+        #expect(String(decoding: expectedDetail, as: UTF8.self).contains("DLT20260302002"))
+
+        guard let dir = ProcessInfo.processInfo.environment["HOTLINE_REPORT_SAMPLES"], !dir.isEmpty else { return }
+        let url = URL(fileURLWithPath: dir, isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try book.write(to: url.appendingPathComponent("sample.xlsx"))
+        try expected.write(to: url.appendingPathComponent("sample.csv"))
+        try expectedDetail.write(to: url.appendingPathComponent("sample-sheet2.csv"))
     }
 }

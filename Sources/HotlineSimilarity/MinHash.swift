@@ -15,26 +15,26 @@ enum StableHash {
 
 /// SplitMix64 pseudo-random numbers with integer helpers of our own: the standard library's `random(in:using:)`
 /// may change its algorithm between releases, and the hash functions and the evaluation set must not.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return StableHash.mix64(state)
     }
 
     /// Uniform in 0..<bound (bound > 0); the modulo bias is below 2⁻⁵⁰ for the small bounds used here.
-    mutating func below(_ bound: Int) -> Int {
+    public mutating func below(_ bound: Int) -> Int {
         Int(next() % UInt64(bound))
     }
 
-    mutating func chance(_ probability: Double) -> Bool {
+    public mutating func chance(_ probability: Double) -> Bool {
         Double(next() >> 11) / Double(1 << 53) < probability
     }
 
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }
 
 /// Character k-grams of a normalised text. With k ≤ 3 each shingle is the three 21-bit scalars packed into one

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import HotlineCore
+@testable import HotlineReports
 
 @Suite("报表：SVG 图表")
 struct SVGChartTests {
@@ -162,10 +162,9 @@ struct SVGChartTests {
         #expect(DisplayWidth.units("城关镇ab") == 8)
         #expect(DisplayWidth.truncate("达拉特旗住房和城乡建设局", to: 10) == "达拉特旗…")
     }
-    /// Writes `charts.html` with one chart of each kind into `$HOTLINE_REPORT_SAMPLES`, to look at in a browser.
-    /// Does nothing when the variable is unset.
-    @Test func writesASamplePage() throws {
-        guard let dir = ProcessInfo.processInfo.environment["HOTLINE_REPORT_SAMPLES"], !dir.isEmpty else { return }
+    /// One chart of each kind as a page would show them, checked on every run. With `$HOTLINE_REPORT_SAMPLES` set
+    /// they are also written there as `charts.html`, to look at in a browser.
+    @Test func theSamplePageChartsAreValid() throws {
         let units = ["城关镇", "树林召镇", "王爱召镇", "达拉特旗住房和城乡建设局", "水务局", "交通运输局", "昭君镇"]
         let bars = SVGChart.horizontalBars(
             title: "2026年3月 各单位按时办结率",
@@ -182,6 +181,17 @@ struct SVGChartTests {
                                        stacked: true)
         let grouped = SVGChart.columns(title: "分组柱状图", seriesNames: ["超期", "临期", "问题件"],
                                        groups: zip(units.prefix(4), [[3, 1, 0], [0, 0, 0], [5, 2, 1], [12, 4, 3]]).map { .init($0, $1) })
+        // Six of the seven units have a rate; each bar links to its unit.
+        let barProbe = check(bars, title: "2026年3月 各单位按时办结率", role: "group")
+        #expect(barProbe.count("rect", class: "bar") == 6)
+        #expect(barProbe.elements.filter { $0.name == "a" }.count == 7)
+        // A point per month with data: 按时办结率 misses March, 回访率 April, and nothing after September.
+        #expect(check(lines, title: "月度趋势").count(class: "point") == 8 + 9 + 8)
+        // Stacked: one segment per non-zero count; grouped: one column per non-zero count.
+        #expect(check(columns, title: "超期、临期与问题件").count("rect", class: "column") == 2 + 0 + 3 + 3 + 2 + 1 + 3)
+        #expect(check(grouped, title: "分组柱状图").count("rect", class: "column") == 2 + 0 + 3 + 3)
+
+        guard let dir = ProcessInfo.processInfo.environment["HOTLINE_REPORT_SAMPLES"], !dir.isEmpty else { return }
         let page = "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><body style='margin:8px'>"
             + [bars, lines, columns, grouped].map { "<div style='margin-bottom:12px'>\($0)</div>" }.joined() + "</body>"
         let url = URL(fileURLWithPath: dir, isDirectory: true)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import HotlineCore
+import HotlineCore
+import HotlineSimilarity
+@testable import HotlineDevTools
 
 @Suite("批量回复检测评测集")
 struct EvaluationSetTests {

@@ -1,4 +1,6 @@
 import Foundation
+import HotlineCore
+import HotlineSimilarity
 
 /// Builds `EvaluationSet`'s pairs: fills the blanks of `EvaluationTexts.cases` with realistic values and edits
 /// copies the way handlers do. Every choice comes from the seeded generator.

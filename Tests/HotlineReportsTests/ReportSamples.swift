@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import HotlineCore
+@testable import HotlineReports
 
 /// Shared data and helpers for the report tests.
 enum ReportSamples {

@@ -2,7 +2,7 @@ import Foundation
 import Vapor
 import HotlineCore
 
-/// `hotline quality-eval`: the batch-reply detector's precision and recall on the labelled evaluation set.
+/// `hotline-dev quality-eval`: the batch-reply detector's precision and recall on the labelled evaluation set.
 struct QualityEvalCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "seed", help: "Seed of the generated set (default 20260302)")

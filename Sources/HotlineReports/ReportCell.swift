@@ -28,10 +28,13 @@ public enum ReportCell: Sendable, Equatable {
         }
     }
 
+    /// Asia/Shanghai, where the reports are read: dates and times show in it whatever the server's own zone.
+    static let zone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+
     /// `yyyy-MM-dd HH:mm` in Asia/Shanghai, computed without a `DateFormatter` (not thread-safe on every platform).
     static func formatMinute(_ d: Date) -> String {
         var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = WorkCalendar.zone
+        cal.timeZone = zone
         let c = cal.dateComponents([.year, .month, .day, .hour, .minute], from: d)
         func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
         return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))"

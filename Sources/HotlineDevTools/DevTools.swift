@@ -1,0 +1,12 @@
+import Vapor
+import HotlineServer
+
+/// The developer tool's commands: benchmarks, load-test seeding and the batch-reply evaluation.
+public enum DevTools {
+    /// Registers `bench`, `bench-measures`, `bench-replies`, `loadseed` and `quality-eval` on an app that
+    /// `configure(_:)` has set up.
+    public static func registerCommands(in app: Application) {
+        DeveloperCommands.register(in: app)
+        app.asyncCommands.use(QualityEvalCommand(), as: "quality-eval")
+    }
+}

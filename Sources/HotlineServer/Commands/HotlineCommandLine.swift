@@ -1,0 +1,41 @@
+import Foundation
+import Vapor
+
+/// The command line of `hotline`, and of the developer tool `hotline-dev`, which adds its own commands.
+///
+/// `hotline start` = migrate, load the demo into an empty database, print how to sign in, then serve. Every other
+/// command (serve, migrate, demo, sweep, rules, report) is Vapor's command line.
+public enum HotlineCommandLine {
+    /// Runs the command the process was started with, then shuts down; on an error, reports it and exits with 1.
+    /// - Parameter addCommands: registers more commands once the app is configured.
+    public static func run(adding addCommands: (Application) -> Void = { _ in }) async throws {
+        var env = try Environment.detect()
+        try LoggingSystem.bootstrap(from: &env)
+        let start = env.arguments.count > 1 && env.arguments[1] == "start"
+        if start { env.arguments[1] = "serve" }
+
+        let app = try await Application.make(env)
+        do {
+            try await configure(app)
+            addCommands(app)
+            if start {
+                func option(_ names: [String]) -> String? {
+                    guard let i = env.arguments.firstIndex(where: names.contains), i + 1 < env.arguments.count else { return nil }
+                    return env.arguments[i + 1]
+                }
+                let host = option(["--hostname", "-H"]) ?? "127.0.0.1"
+                let port = option(["--port", "-p"]) ?? "8080"
+                try await startWithDemo(app, url: "http://\(host):\(port)")
+            } else if env.arguments.count > 1 && env.arguments[1] == "serve" {
+                try await prepareToServe(app)
+            }
+            if start || env.arguments.dropFirst().first == "serve" { warmUpReplyIndex(app) }
+            try await app.execute()
+            try await app.asyncShutdown()
+        } catch {
+            app.logger.report(error: error)
+            try? await app.asyncShutdown()
+            exit(1)
+        }
+    }
+}
