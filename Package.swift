@@ -32,7 +32,10 @@ let package = Package(
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
-        .target(name: "HotlineCore", dependencies: ["HotlineSimilarity"], swiftSettings: strict),
+        // The domain: Foundation only. What it needs from the text engines it states as protocols.
+        .target(name: "HotlineCore", swiftSettings: strict),
+        // The engines behind the core's protocols (MinHash/LSH replies, request bigrams).
+        .target(name: "HotlineEngines", dependencies: ["HotlineCore", "HotlineSimilarity"], swiftSettings: strict),
         .target(
             name: "HotlineStore",
             dependencies: [
@@ -48,7 +51,7 @@ let package = Package(
         .target(
             name: "HotlineServer",
             dependencies: [
-                "HotlineCore", "HotlineSimilarity", "HotlineStore", "HotlineReports",
+                "HotlineCore", "HotlineSimilarity", "HotlineEngines", "HotlineStore", "HotlineReports",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "Leaf", package: "leaf"),
@@ -62,7 +65,7 @@ let package = Package(
         // Developer tools, not the product: benchmarks, load seeding and the batch-reply evaluation corpus.
         .target(
             name: "HotlineDevTools",
-            dependencies: ["HotlineCore", "HotlineSimilarity", "HotlineServer", .product(name: "Vapor", package: "vapor")],
+            dependencies: ["HotlineCore", "HotlineSimilarity", "HotlineEngines", "HotlineServer", .product(name: "Vapor", package: "vapor")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -76,7 +79,7 @@ let package = Package(
             dependencies: ["HotlineReports", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
-        .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "HotlineSimilarity", "HotlineTesting"], swiftSettings: strict),
+        .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "HotlineSimilarity", "HotlineEngines", "HotlineTesting"], swiftSettings: strict),
         .testTarget(
             name: "HotlineStoreTests",
             dependencies: ["HotlineStore", "HotlineSimilarity", "HotlineTesting"],
@@ -85,14 +88,14 @@ let package = Package(
         .testTarget(
             name: "HotlineServerTests",
             dependencies: [
-                "HotlineServer", "HotlineReports", "HotlineSimilarity", "HotlineTesting",
+                "HotlineServer", "HotlineReports", "HotlineSimilarity", "HotlineEngines", "HotlineTesting",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "HotlineDevToolsTests",
-            dependencies: ["HotlineDevTools", "HotlineCore", "HotlineSimilarity"],
+            dependencies: ["HotlineDevTools", "HotlineCore", "HotlineSimilarity", "HotlineEngines"],
             swiftSettings: strict
         ),
     ]

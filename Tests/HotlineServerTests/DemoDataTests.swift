@@ -4,6 +4,7 @@ import Vapor
 import Fluent
 import SQLKit
 import HotlineCore
+import HotlineEngines
 import HotlineSimilarity
 import HotlineStore
 import HotlineServer

@@ -12,6 +12,15 @@ import HotlineTesting
 struct LifecycleHolesAPITests {
     static let hour: TimeInterval = 3600
 
+    /// Dispatched at t0, signed, replied at 20 h and approved at 21 h: waiting for its callback.
+    func awaitingCallback(_ b: MiniBanner, _ number: String) async throws -> WorkOrder {
+        let o = try await b.dispatched(number)
+        let t = MiniBanner.t0
+        _ = try await b.service.perform(.sign, on: o.id, by: b.handlerA, at: t + Self.hour)
+        _ = try await b.service.perform(.submitReply(MiniBanner.goodReply), on: o.id, by: b.handlerA, at: t + 20 * Self.hour)
+        return try await b.service.perform(.review(approve: true, note: "同意"), on: o.id, by: b.reviewer, at: t + 21 * Self.hour)
+    }
+
     func state(_ api: APITester, _ id: UUID) async throws -> String {
         let res = try await api.send(.GET, "/api/v1/orders/\(id)", as: api.banner.dispatcher)
         return try res.content.get(String.self, at: "order", "state")
@@ -23,13 +32,9 @@ struct LifecycleHolesAPITests {
     func aRequestMergedIntoAnOrderAwaitingCallbackGetsItsOwnCallback(engine: Engine) async throws {
         try await withAPI(engine) { api in
             let b = api.banner
-            let s = b.service
-            let lead = try await b.dispatched("M-lead")
+            let lead = try await awaitingCallback(b, "M-lead")
             let t = MiniBanner.t0
-            _ = try await s.perform(.sign, on: lead.id, by: b.handlerA, at: t + Self.hour)
-            _ = try await s.perform(.submitReply(MiniBanner.goodReply), on: lead.id, by: b.handlerA, at: t + 20 * Self.hour)
-            _ = try await s.perform(.review(approve: true, note: "同意"), on: lead.id, by: b.reviewer, at: t + 21 * Self.hour)
-            let child = try await s.receive(b.order("M-child"), by: b.dispatcher, at: t + 22 * Self.hour)
+            let child = try await b.service.receive(b.order("M-child"), by: b.dispatcher, at: t + 22 * Self.hour)
             api.clock.set(t + 22 * Self.hour)
             let merged = try await api.send(.POST, "/api/v1/orders/\(child.id)/merge", as: b.dispatcher, json: ["leadOrderId": lead.id])
             #expect(merged.status == .ok)
@@ -147,11 +152,8 @@ struct LifecycleHolesAPITests {
         try await withAPI(engine) { api in
             let b = api.banner
             let s = b.service
-            let o = try await b.dispatched("U-1")
+            let o = try await awaitingCallback(b, "U-1")
             let t = MiniBanner.t0
-            _ = try await s.perform(.sign, on: o.id, by: b.handlerA, at: t + Self.hour)
-            _ = try await s.perform(.submitReply(MiniBanner.goodReply), on: o.id, by: b.handlerA, at: t + 20 * Self.hour)
-            _ = try await s.perform(.review(approve: true, note: "同意"), on: o.id, by: b.reviewer, at: t + 21 * Self.hour)
             let unreachable = Callback(resolved: true, satisfaction: "unreachable", note: "未接通")
             for (hour, status, after) in [(22.0, HTTPStatus.ok, "awaitingCallback"), (23.0, .unprocessableEntity, "awaitingCallback"),
                                           (24.5, .ok, "awaitingCallback"), (27.0, .ok, "closed")] {

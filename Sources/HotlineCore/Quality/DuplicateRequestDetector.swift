@@ -1,5 +1,4 @@
 import Foundation
-import HotlineSimilarity
 
 /// An order as intake sees it when looking for duplicate requests (重复诉求).
 public struct IntakeRequest: Sendable, Equatable {
@@ -63,19 +62,19 @@ public struct DuplicateSuggestion: Sendable, Equatable {
 /// similar content. Suggestions only: the dispatcher decides the merge.
 public struct DuplicateRequestDetector: Sendable {
     public let config: DuplicateRequestConfig
-    /// Requests keep place names and numbers (3号楼 vs 5号楼 is a different matter); names, phones and dates go.
-    private let normalizer = ReplyNormalizer(options: .requests)
-    private let shingler = Shingler(size: 2)
+    /// How contents compare (`HotlineEngines.RequestBigrams`: place names and numbers kept, names and phones out).
+    private let comparer: any RequestTextComparer
 
-    public init(config: DuplicateRequestConfig = DuplicateRequestConfig()) {
+    public init(config: DuplicateRequestConfig, comparer: any RequestTextComparer) {
         self.config = config
+        self.comparer = comparer
     }
 
     /// Likely duplicates of `request`, best first, at most `config.maximumSuggestions`.
     public func duplicates(of request: IntakeRequest, among candidates: [IntakeRequest]) -> [DuplicateSuggestion] {
         let phone = Self.phoneDigits(request.phone)
         let address = normalizedAddress(request.address)
-        let shingles = shingler.shingles(normalizer.normalizedScalars(request.content))
+        let shingles = comparer.features(of: request.content)
         var suggestions: [DuplicateSuggestion] = []
         for candidate in candidates where candidate.orderID != request.orderID {
             let days = abs(request.receivedAt.timeIntervalSince(candidate.receivedAt)) / 86_400
@@ -89,8 +88,7 @@ public struct DuplicateRequestDetector: Sendable {
                 reasons.append(.sameAddressAndCategory(exact: exact))
             }
             if days <= config.contentWindowDays {
-                let other = shingler.shingles(normalizer.normalizedScalars(candidate.content))
-                let similarity = Shingler.jaccard(shingles, other)
+                let similarity = comparer.similarity(shingles, comparer.features(of: candidate.content))
                 if !shingles.isEmpty, similarity >= config.contentSimilarityThreshold {
                     reasons.append(.similarContent(similarity: similarity))
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import Vapor
 import HotlineCore
+import HotlineEngines
 import HotlineStore
 
 /// A likely duplicate of an order (重复诉求), as a dispatcher sees it before dispatching or merging.

@@ -2,6 +2,7 @@ import Foundation
 import Vapor
 import Fluent
 import HotlineCore
+import HotlineEngines
 import HotlineSimilarity
 import HotlineStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineEngines
 import HotlineSimilarity
 
 /// Writes the demo's final replies the way careful handlers do: the topic's facts in the handler's own words, with

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HotlineCore
+import HotlineEngines
 import HotlineSimilarity
 
 @Suite("不得批量、重复回复 (notice §5.3)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HotlineCore
+import HotlineEngines
 
 @Suite("重复诉求 (DOMAIN §3: 并单)")
 struct DuplicateRequestDetectorTests {
