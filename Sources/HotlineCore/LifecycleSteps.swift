@@ -181,6 +181,7 @@ extension Lifecycle {
         let order = step.order
         guard var request = order[keyPath: pending] else { throw .nothingPending(kind: kind) }
         try require(step.actor!, request.stage == .workstation ? [.reviewer] : [.cityReviewer], action)
+        try requireState(order, [.handling, .returnRequested], action)
         try requireOtherApprover(step.actor!, request)
         guard approve else {
             try requireText(note, field: "驳回理由")
@@ -342,6 +343,9 @@ extension Lifecycle {
             step.order.state = .closed
             step.order.closedAt = step.now
             step.order.closedAsExplained = true
+            // Closed: whatever else the unit had asked lapses with it.
+            step.order.pendingExtension = nil
+            step.order.pendingReturn = nil
             step.record(.closedAsExplained, ["state": OrderState.closed.rawValue], note: note)
         }
     }

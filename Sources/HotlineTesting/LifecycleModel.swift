@@ -351,6 +351,11 @@ public struct LifecycleModel: Sendable {
                 }
             }
             if order.state == .handling && order.leadUnitID == nil { out.append("\(tag): handling with no lead unit") }
+            // A closed or merged order has nothing pending: nobody could act on it.
+            if order.state == .closed || order.state == .merged,
+               order.pendingReturn != nil || order.pendingExtension != nil || order.pendingExplanation != nil {
+                out.append("\(tag): a request is still pending")
+            }
             // No pending request belongs to a unit that no longer leads.
             for (kind, pending) in [("return", order.pendingReturn), ("extension", order.pendingExtension),
                                     ("explanation", order.pendingExplanation)] {

@@ -97,6 +97,32 @@ struct ApprovalAfterDeadlineTests {
     }
 }
 
+@Suite("办结后不留待审批申请 (found by the long model run, seed 99020568)")
+struct NothingPendingAfterClosureTests {
+    let f = Fixture()
+
+    /// An order closed as explained while its extension was pending: the extension lapses, and the city can no
+    /// longer approve it and move a closed order's deadline.
+    @Test func closingAsExplainedDropsAPendingExtensionAndNoDecisionReachesAClosedOrder() throws {
+        let order = try f.handling()
+        let deadline = order.replyDeadline!
+        var o = try f.act(.requestExtension(reason: "需协调热力公司更换主管道，涉及停热施工，须待天气转暖后实施。",
+                                            newDeadline: deadline + .hours(72)), order, f.handlerA, at: Fixture.t0 + .hours(2))
+        o = try f.act(.requestExplanation(reason: "诉求人要求拆除合法建设的变电箱，经供电公司论证无法迁移，已多次上门解释。"), o,
+                      f.handlerA, at: Fixture.t0 + .hours(3))
+        o = try f.act(.decideExplanation(approve: true, note: "属实"), o, f.reviewer, at: Fixture.t0 + .hours(4))
+        o = try f.act(.decideExplanation(approve: true, note: "同意"), o, f.city, at: Fixture.t0 + .hours(5))
+        #expect(o.state == .closed)
+        #expect(o.pendingExtension == nil)
+        var stale = o
+        stale.pendingExtension = PendingRequest(requestedBy: f.handlerA.userID, requestedAt: Fixture.t0, reason: "x",
+                                                newDeadline: deadline + .hours(72), stage: .city, firstApprovedBy: f.reviewer.userID)
+        #expect(throws: DomainError.invalidState(action: "审批延期", state: .closed)) {
+            try f.act(.decideExtension(approve: true, note: "同意"), stale, f.city, at: Fixture.t0 + .hours(6))
+        }
+    }
+}
+
 @Suite("改派与撤回的申请 (DOMAIN §3 re-dispatch)")
 struct RedispatchTests {
     let f = Fixture()
