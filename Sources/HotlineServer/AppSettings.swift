@@ -14,11 +14,17 @@ public struct AppSettings: Sendable {
     /// The quality gate's lists and thresholds (`HOTLINE_QUALITY_CONFIG`, a JSON file naming only what it changes);
     /// the same phrase lists serve the lifecycle's checks of progress updates and reasons (`VagueText(config:)`).
     public var quality: QualityConfig
+    /// The address people use (`HOTLINE_PUBLIC_URL`, e.g. `https://12345.dlt.gov.cn`). When it is https, cookies are
+    /// sent `Secure` and every answer carries `Strict-Transport-Security`.
+    public var publicURL: URL?
+
+    /// True when the public address is https: the server sits behind TLS, so cookies must never travel in clear.
+    public var servesHTTPS: Bool { publicURL?.scheme?.lowercased() == "https" }
 
     public init(database: DatabaseConfig, sweepInterval: Int = 60, databasePoolSize: Int = 8,
-                photoDirectory: String = "hotline-photos", quality: QualityConfig = QualityConfig()) {
+                photoDirectory: String = "hotline-photos", quality: QualityConfig = QualityConfig(), publicURL: URL? = nil) {
         self.database = database; self.sweepInterval = sweepInterval; self.databasePoolSize = databasePoolSize
-        self.photoDirectory = photoDirectory; self.quality = quality
+        self.photoDirectory = photoDirectory; self.quality = quality; self.publicURL = publicURL
     }
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppSettings {
@@ -40,9 +46,18 @@ public struct AppSettings: Sendable {
                 problems.append("HOTLINE_QUALITY_CONFIG：无法读取文件 \(path)（\(error.localizedDescription)）")
             }
         }
+        var publicURL: URL?
+        if let raw = env["HOTLINE_PUBLIC_URL"], !raw.isEmpty {
+            if let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil {
+                publicURL = url
+            } else {
+                problems.append("HOTLINE_PUBLIC_URL 应为 http:// 或 https:// 开头的完整地址，现为 \(raw)")
+            }
+        }
         let settings = AppSettings(database: database, sweepInterval: int("HOTLINE_SWEEP_INTERVAL", 60),
                                    databasePoolSize: max(1, int("HOTLINE_DB_POOL", 8)),
-                                   photoDirectory: env["HOTLINE_PHOTO_DIR"] ?? "hotline-photos", quality: quality)
+                                   photoDirectory: env["HOTLINE_PHOTO_DIR"] ?? "hotline-photos", quality: quality,
+                                   publicURL: publicURL)
         guard problems.isEmpty else { throw Abort(.internalServerError, reason: "配置错误：\n" + problems.joined(separator: "\n")) }
         return settings
     }

@@ -16,10 +16,18 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     _ = app.unitCache
     _ = app.queueCache
     _ = app.queueGenerations
+    // Sign-in state is created before any request, so parallel first requests share one of each.
+    _ = app.sessionCache
+    _ = app.sessionPolicy
+    _ = app.signInThrottle
+    _ = app.decoyHash
     app.replyScreen = ReplyScreen(config: settings.quality)
-    app.photoStorage = DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory))
+    app.photoStorage = SanitizingPhotoStorage(base: DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory)))
     // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).
+    // Security headers go outermost so error answers carry them too; no middleware here reads a body before
+    // MultipartGuard has checked sign-in and size.
     app.middleware = Middlewares()
+    app.middleware.use(SecurityHeaders(https: settings.servesHTTPS))
     app.middleware.use(JSONErrorMiddleware())
     app.middleware.use(MultipartGuard())
     if let resources = Bundle.module.resourceURL {
@@ -38,6 +46,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.asyncCommands.use(SweepCommand(), as: "sweep")
     app.asyncCommands.use(RulesCommand(), as: "rules")
     app.asyncCommands.use(ReportCommand(), as: "report")
+    app.asyncCommands.use(AuditCommand(), as: "audit")
 
     try routes(app)
     if settings.sweepInterval > 0 {

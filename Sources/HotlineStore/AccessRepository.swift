@@ -5,6 +5,7 @@ import Crypto
 import HotlineCore
 
 /// Sessions and tokens: only a SHA-256 of each token is stored, so a copy of the database signs nobody in.
+/// A session ends at its absolute expiry or after `idle` seconds without use, whichever comes first.
 public struct SessionRepository: Sendable {
     public let database: any Database
     public init(database: any Database) { self.database = database }
@@ -15,6 +16,18 @@ public struct SessionRepository: Sendable {
         public var kind: String
         public var csrfToken: String
         public var expiresAt: Date
+        /// When the session was last used, to the precision of `touch`'s interval.
+        public var lastUsedAt: Date
+
+        public init(userID: UUID, kind: String, csrfToken: String, expiresAt: Date, lastUsedAt: Date) {
+            self.userID = userID; self.kind = kind; self.csrfToken = csrfToken; self.expiresAt = expiresAt
+            self.lastUsedAt = lastUsedAt
+        }
+
+        /// Still usable at `now` with at most `idle` seconds between uses.
+        public func isLive(at now: Date, idle: TimeInterval) -> Bool {
+            expiresAt > now && lastUsedAt + idle > now
+        }
     }
 
     public static func hash(_ token: String) -> String {
@@ -25,20 +38,33 @@ public struct SessionRepository: Sendable {
     public func create(userID: UUID, kind: String, at now: Date, lifetime: TimeInterval) async throws -> (token: String, csrf: String) {
         let token = Self.randomToken()
         let csrf = Self.randomToken()
-        try await sql.insert(into: "sessions").columns("token_hash", "user_id", "kind", "csrf_token", "created_at", "expires_at")
-            .values(SQLBind(Self.hash(token)), SQLBind(userID), SQLBind(kind), SQLBind(csrf), SQLBind(now), SQLBind(now + lifetime))
+        try await sql.insert(into: "sessions")
+            .columns("token_hash", "user_id", "kind", "csrf_token", "created_at", "expires_at", "last_used_at")
+            .values(SQLBind(Self.hash(token)), SQLBind(userID), SQLBind(kind), SQLBind(csrf), SQLBind(now),
+                    SQLBind(now + lifetime), SQLBind(now))
             .run()
         return (token, csrf)
     }
 
-    public func find(token: String, at now: Date) async throws -> Session? {
-        guard let row = try await sql.select().columns("user_id", "kind", "csrf_token", "expires_at").from("sessions")
-            .where("token_hash", .equal, Self.hash(token)).first() else { return nil }
-        let session = Session(userID: try row.decode(column: "user_id", as: UUID.self),
+    /// The live session of `token`; a session last used more than `touchAfter` seconds ago is marked used now.
+    public func find(token: String, at now: Date, idle: TimeInterval = .infinity,
+                     touchAfter: TimeInterval = 60) async throws -> Session? {
+        let hash = Self.hash(token)
+        guard let row = try await sql.select()
+            .columns("user_id", "kind", "csrf_token", "expires_at", "created_at", "last_used_at").from("sessions")
+            .where("token_hash", .equal, hash).first() else { return nil }
+        let lastUsed = try row.decode(column: "last_used_at", as: Date?.self) ?? row.decode(column: "created_at", as: Date.self)
+        var session = Session(userID: try row.decode(column: "user_id", as: UUID.self),
                               kind: try row.decode(column: "kind", as: String.self),
                               csrfToken: try row.decode(column: "csrf_token", as: String.self),
-                              expiresAt: try row.decode(column: "expires_at", as: Date.self))
-        return session.expiresAt > now ? session : nil
+                              expiresAt: try row.decode(column: "expires_at", as: Date.self),
+                              lastUsedAt: lastUsed)
+        guard session.isLive(at: now, idle: idle) else { return nil }
+        if now.timeIntervalSince(lastUsed) >= touchAfter {
+            try await sql.update("sessions").set("last_used_at", to: SQLBind(now)).where("token_hash", .equal, hash).run()
+            session.lastUsedAt = now
+        }
+        return session
     }
 
     public func delete(token: String) async throws {
@@ -49,12 +75,62 @@ public struct SessionRepository: Sendable {
         try await sql.delete(from: "sessions").where("user_id", .equal, userID).run()
     }
 
+    /// Ends every session of the person except the one in use (after a password change).
+    public func deleteAll(userID: UUID, except token: String) async throws {
+        try await sql.delete(from: "sessions").where("user_id", .equal, userID)
+            .where("token_hash", .notEqual, Self.hash(token)).run()
+    }
+
+    /// Deletes sessions past their absolute expiry or idle longer than `idle`; returns how many.
+    @discardableResult
+    public func deleteExpired(at now: Date, idle: TimeInterval) async throws -> Int {
+        let rows = try await sql.delete(from: "sessions")
+            .where("expires_at", .lessThanOrEqual, SQLBind(now))
+            .orWhere("last_used_at", .lessThanOrEqual, SQLBind(now - idle))
+            .returning("token_hash").all()
+        return rows.count
+    }
+
     static func randomToken() -> String {
         var bytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
         return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Failed sign-ins counted in one statement each, so parallel guesses cannot overwrite each other's count.
+public struct SignInAttempts: Sendable {
+    public let database: any Database
+    public init(database: any Database) { self.database = database }
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// Counts one failure; the failure that reaches `maxFailures` locks the account until `lockUntil` and restarts
+    /// the count. Returns true when this failure locked the account.
+    public func recordFailure(userID: UUID, maxFailures: Int, lockUntil: Date) async throws -> Bool {
+        let sql = self.sql
+        let rows = try await WriteGate.write(sql) { try await sql.raw("""
+            UPDATE users SET
+              locked_until = CASE WHEN failed_logins + 1 >= \(bind: maxFailures) THEN \(bind: lockUntil) ELSE locked_until END,
+              failed_logins = CASE WHEN failed_logins + 1 >= \(bind: maxFailures) THEN 0 ELSE failed_logins + 1 END
+            WHERE id = \(bind: userID)
+            RETURNING failed_logins
+            """).all() }
+        guard let row = rows.first else { return false }
+        return try row.decode(column: "failed_logins", as: Int.self) == 0
+    }
+
+    /// Clears the count after a correct password, unless a parallel failure locked the account meanwhile:
+    /// returns false then, and the sign-in must be refused.
+    public func recordSuccess(userID: UUID, at now: Date) async throws -> Bool {
+        let sql = self.sql
+        let rows = try await WriteGate.write(sql) { try await sql.raw("""
+            UPDATE users SET failed_logins = 0, locked_until = NULL
+            WHERE id = \(bind: userID) AND (locked_until IS NULL OR locked_until <= \(bind: now))
+            RETURNING id
+            """).all() }
+        return !rows.isEmpty
     }
 }
 

@@ -59,14 +59,17 @@ public struct PublicityRepository: Sendable {
     }
 
     /// Accepts or declines a submitted item; only a submitted item can be decided, and only once, even when two
-    /// reviewers decide at the same moment.
+    /// reviewers decide at the same moment. Nobody decides an item they submitted themselves (`selfApproval`):
+    /// the condition is in the UPDATE, so no path around this function's callers can skip it.
     public func decide(_ id: UUID, accept: Bool, note: String, by user: UUID, at now: Date) async throws -> PublicityItem {
         let updated = try await sql.update("publicity_items")
             .set("status", to: (accept ? PublicityItem.Status.accepted : .declined).rawValue)
             .set("decided_by", to: user).set("decided_at", to: now).set("decision_note", to: note)
             .where("id", .equal, id).where("status", .equal, PublicityItem.Status.submitted.rawValue)
+            .where("submitted_by", .notEqual, user)
             .returning("id").all()
         guard let item = try await find(id) else { throw DomainError.notFound(what: "宣传材料") }
+        if updated.isEmpty && item.submittedBy == user && item.status == .submitted { throw DomainError.selfApproval }
         guard !updated.isEmpty else { throw DomainError.invalidInput(field: "宣传材料", reason: "已审核，不能再次审核") }
         return item
     }

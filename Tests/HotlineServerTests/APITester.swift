@@ -15,6 +15,13 @@ struct APITester {
     let clock: ManualClock
     static let password = "test-pass-1"
 
+    /// Tests that move the clock by days keep their tokens, as before sessions had an idle limit (issue 12,
+    /// item 5); `AuthHardeningTests` sets the production limit back where it checks it.
+    init(app: Application, banner: MiniBanner, clock: ManualClock) {
+        self.app = app; self.banner = banner; self.clock = clock
+        app.sessionPolicy.idleTimeout = app.sessionPolicy.tokenLifetime
+    }
+
     /// Signs in over the API (bearer token).
     func token(_ actor: Actor) async throws -> String {
         let user = try #require(try await UserModel.find(actor.userID, on: app.db))

@@ -19,7 +19,8 @@ struct HealthAndStartTests {
                 let body = try res.content.decode(Health.self)
                 #expect(body.status == "ok")
                 #expect(body.database == engine.rawValue)
-                #expect(body.orders == 0)
+                // Nobody learns how many orders there are from a public route.
+                #expect(body.orders == nil)
             }
         }
     }
@@ -51,7 +52,7 @@ struct HealthAndStartTests {
             #expect(try await service.orders.count() == count)
             try await app.testing().test(.GET, "healthz") { res async in
                 #expect(res.status == .ok)
-                #expect(res.body.string.contains("\"orders\":\(count)"))
+                #expect(!res.body.string.contains("orders"))
             }
         }
     }

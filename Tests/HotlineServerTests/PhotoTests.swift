@@ -10,18 +10,10 @@ import HotlineTesting
 @Suite("照片上传")
 struct PhotoTests {
     /// The first bytes of a PNG of the given size (signature and IHDR chunk).
-    static func png(width: Int, height: Int) -> [UInt8] {
-        func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be32(13) + Array("IHDR".utf8) + be32(width) + be32(height)
-            + [8, 2, 0, 0, 0] + [0, 0, 0, 0] + Array(repeating: 0, count: 64)
-    }
+    /// A valid PNG and JPEG of the given size (`SampleImages`, shared with the core's sanitizer tests).
+    static func png(width: Int, height: Int) -> [UInt8] { SampleImages.png(width: width, height: height) }
 
-    /// A JPEG header: SOI, an APP0 segment, then a baseline SOF0 with the size.
-    static func jpeg(width: Int, height: Int) -> [UInt8] {
-        [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]
-            + [0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
-               3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1] + Array(repeating: 0, count: 32) + [0xFF, 0xD9]
-    }
+    static func jpeg(width: Int, height: Int) -> [UInt8] { SampleImages.jpeg(width: width, height: height) }
 
     static func multipart(_ bytes: [UInt8], filename: String, fields: [String: String]) -> (ByteBuffer, HTTPHeaders) {
         let boundary = "hotline-test-boundary"

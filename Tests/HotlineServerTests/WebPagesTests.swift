@@ -12,10 +12,14 @@ import Fluent
 struct WebPagesTests {
     /// Signs in through the login form and returns the cookie and the page's CSRF token.
     static func signIn(_ api: APITester, _ username: String) async throws -> (HTTPHeaders, String) {
+        // The sign-in form carries a token that must match its cookie (issue 12, item 11).
+        let form = try await api.app.testing().sendRequest(.GET, "/login")
+        let token = try #require(form.headers.setCookie?["hotline_login_csrf"]?.string)
         var headers = HTTPHeaders()
         headers.contentType = .urlEncodedForm
+        headers.cookie = HTTPCookies(dictionaryLiteral: ("hotline_login_csrf", HTTPCookies.Value(string: token)))
         let res = try await api.app.testing().sendRequest(.POST, "/login", headers: headers,
-            body: ByteBuffer(string: "username=\(username)&password=\(APITester.password)&next=%2Fqueue"))
+            body: ByteBuffer(string: "username=\(username)&password=\(APITester.password)&next=%2Fqueue&_csrf=\(token)"))
         #expect(res.status == .seeOther)
         #expect(res.headers.first(name: .location) == "/queue")
         let cookie = try #require(res.headers.setCookie?[SessionCookieName.value]?.string)

@@ -251,11 +251,13 @@ class TestWorkOrderJourney:
             form.find_element(By.NAME, "before[]").send_keys(before.path)
             form.find_element(By.NAME, "after[]").send_keys(after.path)
             if key == "sendback":
-                # The same text as the reply just filed on the other order: shown beside it as a warning (these
-                # orders have no category, where the batch rule warns; for 供暖 and 停水 it refuses).
+                # The same text as the reply just filed on the other order: a warning naming that order of the unit's
+                # own and how alike (these orders have no category, where the batch rule warns; for 供暖 and 停水 it
+                # refuses). A unit never sees an earlier reply's text: only the workstation does (issue 12).
                 similar = web.wait(h).until(EC.presence_of_element_located(
-                    (By.CSS_SELECTOR, "#reply-findings li.finding-warn[data-code='batch_reply'] .similar-text")))
-                assert REPLY["findings"] in similar.text and made["reply"]["number"] in h.find_element(By.ID, "reply-findings").text
+                    (By.CSS_SELECTOR, "#reply-findings li.finding-warn[data-code='batch_reply'] .similar-ref")))
+                assert made["reply"]["number"] in similar.text and "相似度" in similar.text
+                assert not h.find_elements(By.CSS_SELECTOR, "#reply-findings .similar-text")
             web.submit(h, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
             assert "回复已提交" in web.flash(h)
             assert_state(h, "待审核")

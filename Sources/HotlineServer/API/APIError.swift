@@ -81,7 +81,7 @@ struct JSONErrorMiddleware: Middleware {
             case .forbidden: (code, message) = ("forbidden", "没有权限。")
             default:
                 code = e.status.code >= 500 ? "internal" : "bad_request"
-                message = e.status.code >= 500 ? "服务器内部错误，请稍后重试。" : "请求不正确：\(e.reason)"
+                message = e.status.code >= 500 ? "服务器内部错误，请稍后重试。" : Self.clientMessage(e.reason)
             }
             if e.status.code >= 500 { logger.error("\(e)") }
             return (e.status, ErrorBody(code: code, message: message))
@@ -98,19 +98,27 @@ struct JSONErrorMiddleware: Middleware {
         <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>出错了</title><link rel="stylesheet" href="/static/app.css"></head>
         <body><main class="page"><div class="alert error" data-code="\(body.code)">\(message)</div>
-        <p><a href="javascript:history.back()">返回上一页</a> · <a href="/queue">我的待办</a></p></main></body></html>
+        <p><a href="/queue">我的待办</a></p></main></body></html>
         """
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "text/html; charset=utf-8")
         return Response(status: status, headers: headers, body: .init(string: html))
     }
 
+    /// A refusal's own words when they were written for people (Chinese); the framework's English reasons name
+    /// Swift types and decoder internals, so they are logged, not shown.
+    static func clientMessage(_ reason: String) -> String {
+        guard reason.unicodeScalars.contains(where: { (0x4E00...0x9FFF).contains($0.value) }) else { return "请求不正确，请检查参数。" }
+        return "请求不正确：\(reason)"
+    }
+
+    /// Names the field or query parameter at fault and what is wrong with it, never the Swift type expected.
     static func describe(_ error: DecodingError) -> String {
         func path(_ c: [any CodingKey]) -> String { c.map(\.stringValue).filter { !$0.isEmpty }.joined(separator: ".") }
         switch error {
-        case .keyNotFound(let key, let ctx): return "缺少字段 \((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
+        case .keyNotFound(let key, let ctx): return "缺少字段 \(path(ctx.codingPath + [key]))"
         case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx): return "字段 \(path(ctx.codingPath)) 的类型不正确"
-        case .dataCorrupted(let ctx): return ctx.codingPath.isEmpty ? "不是有效的 JSON" : "字段 \(path(ctx.codingPath)) 的值不正确"
+        case .dataCorrupted(let ctx): return ctx.codingPath.isEmpty ? "内容无法解析" : "字段 \(path(ctx.codingPath)) 的值不正确"
         @unknown default: return "无法解析"
         }
     }

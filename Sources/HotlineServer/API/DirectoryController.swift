@@ -182,6 +182,9 @@ enum DirectoryController {
                              unitID: input.unitId, passwordHash: try await req.password.async.hash(input.password), createdAt: req.now)
         user.mustChangePassword = true
         try await user.create(on: req.db)
+        let unit = try await input.unitId.asyncMap { try await UnitModel.find($0, on: req.db)?.name } ?? nil
+        try await AuditTrail.record(req, .userCreated, subject: username, detail: "姓名 \(name)；角色 "
+            + input.roles.map(Text.role).sorted().joined(separator: "、") + (unit.map { "；单位 \($0)" } ?? ""))
         return user
     }
 
@@ -194,8 +197,10 @@ enum DirectoryController {
             throw DomainError.notFound(what: "用户")
         }
         guard id != (try req.actor.userID) else { throw APIError.invalid("账号", "不能停用自己的账号") }
+        let was = user.active
         user.active = input.active
         try await user.save(on: req.db)
+        try await auditActive(req, user, was: was)
         if !input.active { try await SessionRepository(database: req.db).deleteAll(userID: id) }
         req.application.sessionCache.remove(userID: id)
         return try await UserView(user, on: req.db)
@@ -210,7 +215,10 @@ enum DirectoryController {
         try requireAdmin(req)
         let rules = try req.content.decode(TimeRules.self)
         try rules.validate()
+        let old = try await SettingsRepository(database: req.db).load().rules
         try await SettingsRepository(database: req.db).save(rules: rules, at: req.now)
+        try await AuditTrail.record(req, .rulesChanged, subject: "时限规则",
+                                    detail: AuditChange.describe(old, rules, labels: AuditTrail.ruleLabels))
         try await loadRules(req.application)
         return rules
     }
@@ -232,9 +240,21 @@ enum DirectoryController {
         for day in input.holidays + input.makeUpWorkdays where day.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) == nil {
             throw APIError.invalid("日期", "格式应为 yyyy-MM-dd：\(day)")
         }
-        try await SettingsRepository(database: req.db).save(
-            calendar: WorkCalendar(holidays: Set(input.holidays), makeUpWorkdays: Set(input.makeUpWorkdays)), at: req.now)
+        let old = try await SettingsRepository(database: req.db).load().calendar
+        let calendar = WorkCalendar(holidays: Set(input.holidays), makeUpWorkdays: Set(input.makeUpWorkdays))
+        try await SettingsRepository(database: req.db).save(calendar: calendar, at: req.now)
+        try await AuditTrail.record(req, .calendarChanged, subject: "工作日历",
+                                    detail: AuditChange.describe(old, calendar, labels: AuditTrail.calendarLabels))
         try await loadRules(req.application)
         return input
+    }
+}
+
+extension DirectoryController {
+    /// Records an account switched on or off (the API and the admin page share it); nothing when unchanged.
+    static func auditActive(_ req: Request, _ user: UserModel, was: Bool) async throws {
+        guard was != user.active else { return }
+        try await AuditTrail.record(req, user.active ? .userEnabled : .userDisabled, subject: user.username,
+                                    detail: user.active ? "停用 → 启用" : "启用 → 停用")
     }
 }

@@ -1,10 +1,27 @@
 import Foundation
 import Vapor
+import Fluent
+import SQLKit
+import HotlineCore
 import HotlineStore
 
 /// A state-changing request with an `Idempotency-Key` acts once: a retry (a flaky phone connection) gets the first
 /// answer back. Only successful answers are kept; a refused request frees its key so a corrected retry may run.
+///
+/// What a replay guarantees (issue 12, item 7): keys are per user (the store's unique key is user and key), so only
+/// the person who stored an answer can replay it; before a replay about an order, that person must still be able
+/// to see the order (`Actor.canSee`) — a lost assignment is "not found" as on a first request; an answer carrying
+/// revealed personal data (`PersonalData.RevealedKey`) is never kept, its key is freed so a retry reveals (and is
+/// logged) again; and keys live `lifetime` (24 h): older ones are deleted before each claim.
 struct IdempotencyMiddleware: QuickMiddleware {
+    static let lifetime: TimeInterval = 24 * 3_600
+
+    /// Deletes the keys claimed more than `lifetime` before `now`; returns nothing (also usable from a sweep).
+    static func expire(_ db: any Database, now: Date) async throws {
+        try await (db as! any SQLDatabase).delete(from: "idempotency_keys")
+            .where("created_at", .lessThan, SQLBind(now - lifetime)).run()
+    }
+
     func quick(_ request: Request, _ next: any Responder) -> EventLoopFuture<Response>? {
         guard request.method == .POST || request.method == .PUT, request.headers.first(name: "Idempotency-Key") != nil,
               request.auth.has(AuthUser.self) else { return next.respond(to: request) }
@@ -19,8 +36,10 @@ struct IdempotencyMiddleware: QuickMiddleware {
         guard (1...200).contains(key.count) else { throw APIError.invalid("Idempotency-Key", "长度应为1到200个字符") }
         let repo = IdempotencyRepository(database: request.db)
         let fingerprint = "\(request.method.rawValue) \(request.url.path)"
+        try await Self.expire(request.db, now: request.now)
         switch try await repo.claim(userID: user.user.id!, key: key, request: fingerprint, at: request.now) {
         case .replay(let status, let body, let contentType):
+            try await Self.requireAccess(request, actor: user.actor)
             let response = Response(status: HTTPResponseStatus(statusCode: status), body: .init(data: body))
             if let contentType { response.headers.replaceOrAdd(name: .contentType, value: contentType) }
             response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
@@ -37,7 +56,7 @@ struct IdempotencyMiddleware: QuickMiddleware {
                 try? await repo.release(id)
                 throw error
             }
-            if (200..<300).contains(response.status.code) {
+            if (200..<300).contains(response.status.code), request.storage[PersonalData.RevealedKey.self] != true {
                 let body = response.body.data ?? Data(buffer: response.body.buffer ?? ByteBuffer())
                 try await repo.finish(id, status: Int(response.status.code), body: body,
                                       contentType: response.headers.first(name: .contentType))
@@ -45,6 +64,14 @@ struct IdempotencyMiddleware: QuickMiddleware {
                 try? await repo.release(id)
             }
             return response
+        }
+    }
+
+    /// A replay about an order answers only someone who can still see it, exactly as a first request would.
+    static func requireAccess(_ request: Request, actor: Actor) async throws {
+        guard let orderID = request.parameters.get("orderID", as: UUID.self) else { return }
+        guard let order = try await request.orderService.orders.find(orderID), actor.canSee(order) else {
+            throw DomainError.notFound(what: "工单")
         }
     }
 }

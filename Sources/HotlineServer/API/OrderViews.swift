@@ -11,11 +11,50 @@ enum PersonalData {
     /// Who may reveal is the core's rule (`Actor.mayReveal`); API and web ask it through here.
     static func mayReveal(_ actor: Actor, _ order: WorkOrder) -> Bool { actor.mayReveal(order) }
 
-    /// The full name and phone for someone handling the order; every reveal is logged. API and web share it.
-    static func reveal(_ req: Request, _ order: WorkOrder, actor: Actor) async throws -> (name: String, phone: String) {
+    /// Free text about `order` (content, reply, notes) with its requester's name and every phone number masked
+    /// (`Masking.text`), or as written for someone who may reveal.
+    static func text(_ text: String, of order: WorkOrder, revealed: Bool) -> String {
+        revealed ? text : Masking.text(text, requesterName: order.requesterName)
+    }
+
+    /// The full name and phone for someone handling the order; every reveal is logged with its purpose, in the
+    /// reveal log and in the audit trail. API and web share it. The answer is marked so that no idempotency
+    /// record ever keeps it (`IdempotencyMiddleware`).
+    static func reveal(_ req: Request, _ order: WorkOrder, actor: Actor, purpose: String = RevealPurpose.fallback)
+        async throws -> (name: String, phone: String) {
         guard mayReveal(actor, order) else { throw DomainError.forbidden(action: "查看诉求人信息") }
-        try await PersonalDataLog(database: req.db).record(userID: actor.userID, orderID: order.id, purpose: "view", at: req.now)
+        try await PersonalDataLog(database: req.db).record(userID: actor.userID, orderID: order.id, purpose: purpose, at: req.now)
+        try await AuditLog(database: req.db).record(.personalDataRevealed, actorID: actor.userID, actorName: actor.name,
+                                                    subject: order.number, detail: purpose, at: req.now)
+        req.storage[RevealedKey.self] = true
         return (order.requesterName, order.requesterPhone)
+    }
+
+    /// Set on a request whose answer carries revealed personal data.
+    struct RevealedKey: StorageKey { typealias Value = Bool }
+}
+
+/// Why someone reveals a requester's name and phone (PIPL: each reveal is recorded with its purpose).
+enum RevealPurpose {
+    static let choices = ["联系诉求人", "上门核实", "回访", "其他"]
+    static let other = "其他"
+    /// What a reveal without a stated purpose records.
+    static let fallback = "查看"
+
+    /// The purpose as recorded: one of `choices`, "其他：<why>" (the why is required), or `fallback` when none is
+    /// given. Anything else is refused, so the log holds a small fixed vocabulary.
+    static func resolve(_ purpose: String?, note: String?) throws -> String {
+        let purpose = purpose?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let note = String((note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+        if purpose.isEmpty { return note.isEmpty ? fallback : "\(other)：\(note)" }
+        guard choices.contains(purpose) else {
+            throw DomainError.invalidInput(field: "查看目的", reason: "应为" + choices.joined(separator: "、"))
+        }
+        if purpose == other {
+            guard !note.isEmpty else { throw DomainError.invalidInput(field: "查看目的", reason: "选择“其他”时须写明目的") }
+            return "\(other)：\(note)"
+        }
+        return note.isEmpty ? purpose : "\(purpose)：\(note)"
     }
 }
 
@@ -57,10 +96,13 @@ struct OrderSummary: Content {
     var pendingApproval: String?
     var version: Int
 
-    init(_ o: WorkOrder, units: UnitNames, now: Date, rules: TimeRules) {
-        id = o.id; number = o.number; title = o.title; state = o.state.rawValue; stateLabel = Text.state(o.state)
+    /// Lists and exports always mask (DOMAIN §10), the free-text title and address too; `revealed` is for the
+    /// summary inside the detail of someone who may reveal.
+    init(_ o: WorkOrder, units: UnitNames, now: Date, rules: TimeRules, revealed: Bool = false) {
+        id = o.id; number = o.number; title = PersonalData.text(o.title, of: o, revealed: revealed)
+        state = o.state.rawValue; stateLabel = Text.state(o.state)
         urgency = o.urgency.rawValue; specialLine = o.specialLine.rawValue; requestType = o.requestType.rawValue
-        channel = o.channel.rawValue; categoryId = o.categoryID; address = o.address
+        channel = o.channel.rawValue; categoryId = o.categoryID; address = PersonalData.text(o.address, of: o, revealed: revealed)
         requesterName = PersonalData.maskName(o.requesterName); requesterPhone = PhoneNumber.masked(o.requesterPhone)
         leadUnitId = o.leadUnitID; leadUnitName = units[o.leadUnitID]; subUnitId = o.subUnitID
         receivedAt = o.receivedAt; dispatchedAt = o.dispatchedAt; signDeadline = o.signDeadline
@@ -90,8 +132,8 @@ struct PendingView: Content {
     var newDeadline: Date?
     var stage: String
 
-    init(_ p: PendingRequest) {
-        requestedBy = p.requestedBy; requestedAt = p.requestedAt; reason = p.reason
+    init(_ p: PendingRequest, mask: (String) -> String = { $0 }) {
+        requestedBy = p.requestedBy; requestedAt = p.requestedAt; reason = mask(p.reason)
         newDeadline = p.newDeadline; stage = p.stage.rawValue
     }
 }
@@ -105,8 +147,9 @@ struct EventView: Content {
     var changes: [String: String]
     var note: String
 
-    init(_ e: OrderEvent) {
-        kind = e.kind.rawValue; actorId = e.actorID; actorName = e.actorName; at = e.at; changes = e.changes; note = e.note
+    init(_ e: OrderEvent, mask: (String) -> String = { $0 }) {
+        kind = e.kind.rawValue; actorId = e.actorID; actorName = e.actorName; at = e.at
+        changes = e.changes.mapValues(mask); note = mask(e.note)
     }
 }
 
@@ -139,17 +182,21 @@ struct OrderDetail: Content {
     var qualityWarnings: [FindingView]?
 
     init(_ o: WorkOrder, events: [OrderEvent], units: UnitNames, actor: Actor, now: Date, rules: TimeRules) {
-        order = OrderSummary(o, units: units, now: now, rules: rules)
-        content = o.content; assistingUnitIds = o.assistingUnitIDs; unitHistory = o.unitHistory; isComplex = o.isComplex
+        // Who does not handle the order reads its free text with names and phones masked (DOMAIN §10).
+        let revealed = PersonalData.mayReveal(actor, o)
+        let mask = { (text: String) in PersonalData.text(text, of: o, revealed: revealed) }
+        order = OrderSummary(o, units: units, now: now, rules: rules, revealed: revealed)
+        content = mask(o.content); assistingUnitIds = o.assistingUnitIDs; unitHistory = o.unitHistory; isComplex = o.isComplex
         signedAt = o.signedAt; respondedInTime = o.respondedInTime
-        pendingReturn = o.pendingReturn.map(PendingView.init); pendingExtension = o.pendingExtension.map(PendingView.init)
-        pendingExplanation = o.pendingExplanation.map(PendingView.init)
-        reply = o.reply.map(ReplyBody.init); repliedAt = o.repliedAt; replyLate = o.replyLate
+        pendingReturn = o.pendingReturn.map { PendingView($0, mask: mask) }
+        pendingExtension = o.pendingExtension.map { PendingView($0, mask: mask) }
+        pendingExplanation = o.pendingExplanation.map { PendingView($0, mask: mask) }
+        reply = o.reply.map { ReplyBody($0, mask: mask) }; repliedAt = o.repliedAt; replyLate = o.replyLate
         callbackSatisfaction = o.callbackSatisfaction?.rawValue; callbackResolved = o.callbackResolved
         closedAt = o.closedAt; closedAsExplained = o.closedAsExplained; mergedInto = o.mergedInto
         reworkCount = o.reworkCount; returnCount = o.returnCount; extensionCount = o.extensionCount
-        canRevealRequester = PersonalData.mayReveal(actor, o)
-        self.events = events.map(EventView.init)
+        canRevealRequester = revealed
+        self.events = events.map { EventView($0, mask: mask) }
     }
 }
 
@@ -168,10 +215,11 @@ struct ReplyBody: Content {
     var afterPhotoIds: [UUID]
     var photoWaiver: String?
 
-    init(_ r: Reply) {
-        truthfulness = r.truthfulness; findings = r.findings; process = r.process; result = r.result; contact = r.contact
-        requesterAttitude = r.requesterAttitude; visitKind = r.visitKind; visitedAt = r.visitedAt; visitedBy = r.visitedBy
-        beforePhotoIds = r.beforePhotoIDs; afterPhotoIds = r.afterPhotoIDs; photoWaiver = r.photoWaiver
+    init(_ r: Reply, mask: (String) -> String = { $0 }) {
+        truthfulness = r.truthfulness; findings = mask(r.findings); process = mask(r.process); result = mask(r.result)
+        contact = mask(r.contact); requesterAttitude = mask(r.requesterAttitude); visitKind = r.visitKind
+        visitedAt = r.visitedAt; visitedBy = r.visitedBy
+        beforePhotoIds = r.beforePhotoIDs; afterPhotoIds = r.afterPhotoIDs; photoWaiver = r.photoWaiver.map(mask)
     }
 
     var reply: Reply {

@@ -93,10 +93,19 @@ enum OrdersController {
         return try await detailView(req, order, actor: actor).encodeResponse(status: .created, for: req)
     }
 
+    /// Why the requester is revealed: `purpose` one of `RevealPurpose.choices` ("其他" needs `note`); no body
+    /// records `RevealPurpose.fallback`.
+    struct RevealInput: Content {
+        var purpose: String?
+        var note: String?
+    }
+
     @Sendable static func revealRequester(_ req: Request) async throws -> RequesterView {
         let actor = try req.actor
         let order = try await visibleOrder(req, actor: actor)
-        let requester = try await PersonalData.reveal(req, order, actor: actor)
+        let input = req.body.data.map { $0.readableBytes > 0 } == true ? try req.content.decode(RevealInput.self) : nil
+        let purpose = try RevealPurpose.resolve(input?.purpose, note: input?.note)
+        let requester = try await PersonalData.reveal(req, order, actor: actor, purpose: purpose)
         return RequesterView(name: requester.name, phone: requester.phone)
     }
 

@@ -3,7 +3,8 @@ import Vapor
 import HotlineCore
 import HotlineStore
 
-/// Photo upload (multipart) and download; the type is read from the bytes, the size is capped.
+/// Photo upload (multipart) and download. The image is checked whole and stored without its metadata
+/// (`ImageSanitizer`); size, count per order and the order's state are capped (`PhotoLimits`).
 enum PhotosController {
     static let maxBytes = 10 * 1024 * 1024
 
@@ -49,8 +50,16 @@ enum PhotosController {
         guard actor.actsForLeadUnit(of: order) || order.assistingUnitIDs.contains(where: actor.scope.contains) else {
             throw DomainError.forbidden(action: "上传照片")
         }
-        let record = try await PhotoIntake.store(req, bytes: Array(input.file.data.readableBytesView), order: order,
-                                                 tag: input.tag, actor: actor)
+        guard PhotoLimits.acceptsPhotos(order.state) else {
+            throw DomainError.invalidInput(field: "照片", reason: "工单已办结，不能再上传照片")
+        }
+        let clean: [UInt8]
+        do {
+            clean = try ImageSanitizer.sanitize(Array(input.file.data.readableBytesView)).bytes
+        } catch {
+            throw APIError(status: .unsupportedMediaType, code: "unsupported_image", message: "照片：" + PhotoRepository.message(error))
+        }
+        let record = try await PhotoIntake.store(req, bytes: clean, order: order, tag: input.tag, actor: actor)
         return try await PhotoView(record).encodeResponse(status: .created, for: req)
     }
 
@@ -64,7 +73,8 @@ enum PhotosController {
         }
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: photo.contentType)
-        headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=86400")
+        // Evidence photos of citizens' homes: kept by the browser briefly, never by a shared cache.
+        headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=300")
         return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 }
@@ -74,7 +84,7 @@ extension Application {
 
     /// Where photos are kept; a folder on disk unless configured otherwise.
     public var photoStorage: any PhotoStorage {
-        get { storage[PhotoStorageKey.self] ?? DiskPhotoStorage(folder: URL(fileURLWithPath: "hotline-photos")) }
+        get { storage[PhotoStorageKey.self] ?? SanitizingPhotoStorage(base: DiskPhotoStorage(folder: URL(fileURLWithPath: "hotline-photos"))) }
         set { storage[PhotoStorageKey.self] = newValue }
     }
 }

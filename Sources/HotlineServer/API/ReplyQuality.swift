@@ -4,8 +4,8 @@ import Fluent
 import HotlineCore
 import HotlineStore
 
-/// A quality finding as the API and the pages show it: the core's finding, and for a batch reply the earlier
-/// reply itself (its order number and text, personal data masked) so both can be read side by side.
+/// A quality finding as the API and the pages show it: the core's finding, and for a batch reply what this viewer
+/// may know of the earlier reply (`SimilarReplyView`).
 struct FindingView: Content, Equatable {
     var code: String
     var severity: String
@@ -16,14 +16,17 @@ struct FindingView: Content, Equatable {
     var isBlocking: Bool { severity == QualitySeverity.block.rawValue }
 }
 
-/// The earlier reply a batch-reply finding points at (notice §5.3: "the system shows the similar earlier reply").
+/// The earlier reply a batch-reply finding points at (notice §5.3: "the system shows the similar earlier reply"),
+/// cut to what the viewer may know (issue 12, item 6): everyone sees the similarity and the category; the order's
+/// number and ids only who can see that order (`Actor.canSee`); its text, with names and phones masked, only the
+/// workstation's roles (`ReplyQuality.fullTextRoles`). A unit's handler never reads another unit's reply.
 struct SimilarReplyView: Content, Equatable {
-    var replyID: UUID
-    var orderID: UUID
+    var replyID: UUID?
+    var orderID: UUID?
     var category: String
     var similarity: Double
     var orderNumber: String?
-    /// The earlier reply's text with requesters' names and phone numbers masked.
+    /// The earlier reply's text with requesters' names and phone numbers masked; workstation roles only.
     var text: String?
     /// "83%": for the page.
     var percent: String?
@@ -43,8 +46,13 @@ struct ReplyRefusal: Error {
 
 /// Checking and submitting final replies, shared by the API and the web form.
 enum ReplyQuality {
-    /// The findings for a reply, each batch-reply finding carrying the earlier reply's number and masked text.
-    static func findings(_ req: Request, reply: Reply, order: WorkOrder) async throws -> [FindingView] {
+    /// Who may read an earlier reply's (masked) text beside a draft: the workstation, which reviews replies across
+    /// units. Units and leaders' viewers see the similarity only.
+    static let fullTextRoles: Set<Role> = [.dispatcher, .reviewer, .supervisor, .callbackAgent, .cityReviewer, .admin]
+
+    /// The findings for a reply as `viewer` may see them: each batch-reply finding carries the earlier reply's
+    /// similarity, its number if the viewer can see that order, and its masked text for workstation roles only.
+    static func findings(_ req: Request, reply: Reply, order: WorkOrder, viewer: Actor) async throws -> [FindingView] {
         let findings = try await req.application.replyScreen.findings(req, reply: reply, order: order)
         var views: [FindingView] = []
         for finding in findings {
@@ -52,15 +60,25 @@ enum ReplyQuality {
                                    message: finding.message)
             if let evidence = finding.similarReply {
                 let earlier = try await req.orderService.orders.find(evidence.orderID)
-                view.similarReply = SimilarReplyView(
-                    replyID: evidence.replyID, orderID: evidence.orderID, category: evidence.category,
-                    similarity: evidence.similarity, orderNumber: earlier?.number,
-                    text: earlier.flatMap { o in o.reply.map { masked($0.fullText, requesterName: o.requesterName) } },
-                    percent: "\(Int((evidence.similarity * 100).rounded()))%")
+                view.similarReply = similarReply(evidence, earlier: earlier, viewer: viewer)
             }
             views.append(view)
         }
         return views
+    }
+
+    /// The part of `evidence` that `viewer` may see.
+    static func similarReply(_ evidence: SimilarReplyEvidence, earlier: WorkOrder?, viewer: Actor) -> SimilarReplyView {
+        var view = SimilarReplyView(category: evidence.category, similarity: evidence.similarity,
+                                    percent: "\(Int((evidence.similarity * 100).rounded()))%")
+        guard let earlier, viewer.canSee(earlier) else { return view }
+        view.replyID = evidence.replyID
+        view.orderID = evidence.orderID
+        view.orderNumber = earlier.number
+        if viewer.hasAny(fullTextRoles) {
+            view.text = earlier.reply.map { masked($0.fullText, requesterName: earlier.requesterName) }
+        }
+        return view
     }
 
     /// Submits a reply the gate does not block, then stores its signature for every instance's index.
@@ -78,7 +96,7 @@ enum ReplyQuality {
             default: throw error
             }
         }
-        let findings = try await findings(req, reply: reply, order: order)
+        let findings = try await findings(req, reply: reply, order: order, viewer: actor)
         guard !findings.contains(where: \.isBlocking) else { throw ReplyRefusal(findings: findings) }
         let (replied, events) = try await req.orderService.act(.submitReply(reply), on: order.id, by: actor, at: req.now)
         if let stored = replied.reply {
@@ -88,23 +106,9 @@ enum ReplyQuality {
         return (replied, events, findings)
     }
 
-    /// DOMAIN §10 inside a shown text: the requester's name and any run of seven or more digits (a phone number)
-    /// are masked as lists mask them.
+    /// DOMAIN §10 inside a shown text: the core's pattern masking (`Masking.text`).
     static func masked(_ text: String, requesterName: String) -> String {
-        var result = text
-        let name = requesterName.trimmingCharacters(in: .whitespaces)
-        if name.count >= 2 { result = result.replacingOccurrences(of: name, with: PersonalData.maskName(name)) }
-        var out = ""
-        var digits = ""
-        func flush() {
-            out += digits.count >= 7 ? PhoneNumber.masked(digits) : digits
-            digits = ""
-        }
-        for character in result {
-            if character.isASCII && character.isNumber { digits.append(character) } else { flush(); out.append(character) }
-        }
-        flush()
-        return out
+        Masking.text(text, requesterName: requesterName)
     }
 }
 
@@ -121,7 +125,7 @@ enum ReplyCheckController {
         let actor = try req.actor
         let order = try await OrdersController.visibleOrder(req, actor: actor)
         guard actor.actsForLeadUnit(of: order) else { throw DomainError.forbidden(action: "回复") }
-        let findings = try await ReplyQuality.findings(req, reply: input.reply, order: order)
+        let findings = try await ReplyQuality.findings(req, reply: input.reply, order: order, viewer: actor)
         return Output(blocking: findings.contains(where: \.isBlocking), findings: findings)
     }
 }

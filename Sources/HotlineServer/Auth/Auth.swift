@@ -28,10 +28,18 @@ struct SessionAuthenticator: QuickMiddleware {
         guard let token = bearer ?? cookie else { return next.respond(to: request) }
         if cookie != nil && ![.GET, .HEAD, .OPTIONS].contains(request.method) { return nil }
         let now = request.application.hotline.clock.now()
-        guard let hit = request.application.sessionCache.get(token), hit.session.expiresAt > now,
+        // A session not marked used for a while goes the slow way, which marks it.
+        guard let hit = request.application.sessionCache.get(token),
+              Self.isFresh(hit.session, at: now, policy: request.application.sessionPolicy),
+              !(hit.user.mustChangePassword && !PasswordChangeGate.allows(request)),
               let units = request.application.unitCache.cached() else { return nil }
         request.auth.login(Self.authUser(hit.user, hit.session, token: token, units: units))
         return next.respond(to: request)
+    }
+
+    /// Live, and marked used within the policy's touch interval.
+    static func isFresh(_ session: SessionRepository.Session, at now: Date, policy: SessionPolicy) -> Bool {
+        session.isLive(at: now, idle: policy.idleTimeout) && now.timeIntervalSince(session.lastUsedAt) < policy.touchInterval
     }
 
     static func authUser(_ user: UserModel, _ session: SessionRepository.Session, token: String, units: UnitCache.Snapshot) -> AuthUser {
@@ -69,6 +77,9 @@ struct SessionAuthenticator: QuickMiddleware {
             }
             let units = try await request.application.unitCache.get(request.db)
             request.auth.login(Self.authUser(user, session, token: token, units: units))
+            if user.mustChangePassword && !PasswordChangeGate.allows(request) {
+                return try PasswordChangeGate.refuse(request)
+            }
         }
         return try await next.respond(to: request)
     }
@@ -78,11 +89,32 @@ extension SessionAuthenticator {
     /// The session and its person, from the short-lived cache or the database.
     static func lookUp(_ token: String, request: Request, now: Date) async throws -> (UserModel, SessionRepository.Session)? {
         let cache = request.application.sessionCache
-        if let hit = cache.get(token), hit.session.expiresAt > now { return (hit.user, hit.session) }
-        guard let session = try await SessionRepository(database: request.db).find(token: token, at: now),
+        let policy = request.application.sessionPolicy
+        if let hit = cache.get(token), isFresh(hit.session, at: now, policy: policy) { return (hit.user, hit.session) }
+        guard let session = try await SessionRepository(database: request.db)
+                .find(token: token, at: now, idle: policy.idleTimeout, touchAfter: policy.touchInterval),
               let user = try await UserModel.find(session.userID, on: request.db), user.active else { return nil }
         cache.put(token, user: user, session: session)
         return (user, session)
+    }
+}
+
+/// Until a person who must change the password (a one-time or reset password) has done so, they reach only
+/// the change itself, sign-out and who they are (ASVS 2.3.1).
+enum PasswordChangeGate {
+    static let apiPaths: Set<String> = ["/api/v1/me", "/api/v1/auth/password", "/api/v1/auth/logout"]
+    static let webPaths: Set<String> = ["/password", "/logout"]
+
+    static func allows(_ request: Request) -> Bool {
+        let path = request.url.path
+        return apiPaths.contains(path) || webPaths.contains(path)
+    }
+
+    static func refuse(_ request: Request) throws -> Response {
+        if !request.url.path.hasPrefix("/api/") && [.GET, .HEAD].contains(request.method) {
+            return Response(status: .seeOther, headers: ["Location": "/password"])
+        }
+        throw APIError(status: .forbidden, code: "password_change_required", message: "请先修改密码后再继续使用系统。")
     }
 }
 

@@ -4,13 +4,13 @@ import Fluent
 import HotlineCore
 import HotlineStore
 
-/// Sign-in with username and password: a bearer token for API clients, a cookie session for the browser;
-/// five wrong passwords lock the account for 15 minutes.
+/// Sign-in with username and password: a bearer token for API clients, a cookie session for the browser.
+/// Five wrong passwords lock the account for 15 minutes (counted atomically in the database); a throttle per client
+/// address and per user name answers 429 before any password is checked. Every refusal of a name and password —
+/// unknown user, disabled user, locked account, wrong password — is the same answer after the same bcrypt work.
 enum AuthController {
     static let maxFailures = 5
     static let lockout: TimeInterval = 15 * 60
-    static let sessionLifetime: TimeInterval = 12 * 3600
-    static let tokenLifetime: TimeInterval = 30 * 86_400
 
     struct LoginInput: Content {
         var username: String
@@ -27,44 +27,92 @@ enum AuthController {
         var user: UserView
     }
 
+    static let invalidCredentials = APIError(status: .unauthorized, code: "invalid_credentials",
+                                             message: "用户名或密码错误。连续输错多次后账号将被暂时锁定。")
+
+    /// Too many attempts from this address or for this name: wait `retryAfter` seconds.
+    struct Throttled: Error {
+        let retryAfter: Int
+        var code: String { "too_many_attempts" }
+        var message: String { "登录尝试过于频繁，请\(max(1, (retryAfter + 59) / 60))分钟后再试。" }
+    }
+
     /// Checks the password and opens a session; the errors say what a person can do about them.
     static func signIn(_ req: Request, username: String, password: String, kind: String) async throws -> (LoginOutput, UserModel) {
         let now = req.now
-        guard let user = try await DirectoryRepository(database: req.db).user(username: username.trimmingCharacters(in: .whitespaces)),
-              user.active, let hash = user.passwordHash else {
-            throw APIError(status: .unauthorized, code: "invalid_credentials", message: "用户名或密码错误。")
+        let name = username.trimmingCharacters(in: .whitespaces)
+        let client = SignInThrottle.clientAddress(req)
+        let audit = AuditLog(database: req.db)
+        let ticket: SignInThrottle.Ticket
+        switch req.application.signInThrottle.acquire(client: client, account: name, at: now) {
+        case .success(let taken): ticket = taken
+        case .failure(let wait): throw Throttled(retryAfter: wait.seconds)
+        }
+        let user = try await DirectoryRepository(database: req.db).user(username: name)
+        let hash = user.flatMap { $0.active ? $0.passwordHash : nil }
+        if let hash { req.application.decoyHash.saw(hash) }
+        let checked = if let hash { hash } else { try await req.application.decoyHash.hash(on: req.db) }
+        let matches = try await req.password.async.verify(password, created: checked)
+        guard let user, let userID = user.id, hash != nil else {
+            try await audit.record(.signInFailed, actorID: nil, actorName: String(name.prefix(64)), subject: String(name.prefix(64)),
+                                   detail: user == nil ? "未知用户 \(client)" : "账号已停用 \(client)", at: now)
+            throw invalidCredentials
         }
         if let until = user.lockedUntil, until > now {
-            throw APIError(status: .forbidden, code: "account_locked",
-                           message: "密码错误次数过多，账号已锁定至\(Text.time(until))，请稍后再试或联系管理员。")
+            try await audit.record(.signInFailed, actorID: userID, actorName: user.displayName, subject: user.username,
+                                   detail: "账号锁定中 \(client)", at: now)
+            throw invalidCredentials
         }
-        guard try await req.password.async.verify(password, created: hash) else {
-            user.failedLogins += 1
-            if user.failedLogins >= maxFailures {
-                user.lockedUntil = now + lockout
-                user.failedLogins = 0
+        guard matches else {
+            let locked = try await SignInAttempts(database: req.db)
+                .recordFailure(userID: userID, maxFailures: maxFailures, lockUntil: now + lockout)
+            try await audit.record(.signInFailed, actorID: userID, actorName: user.displayName, subject: user.username,
+                                   detail: "密码错误 \(client)", at: now)
+            if locked {
+                try await audit.record(.lockout, actorID: userID, actorName: user.displayName, subject: user.username,
+                                       detail: "连续\(maxFailures)次密码错误，锁定至 \(Text.time(now + lockout))", at: now)
             }
-            try await user.save(on: req.db)
-            throw APIError(status: .unauthorized, code: "invalid_credentials", message: "用户名或密码错误。")
+            throw invalidCredentials
         }
+        // A parallel wrong guess may have locked the account after it was read: the database decides.
+        guard try await SignInAttempts(database: req.db).recordSuccess(userID: userID, at: now) else {
+            throw invalidCredentials
+        }
+        req.application.signInThrottle.release(ticket)
+        let policy = req.application.sessionPolicy
+        let sessions = SessionRepository(database: req.db)
+        try await sessions.deleteExpired(at: now, idle: policy.idleTimeout)
+        let lifetime = kind == "cookie" ? policy.cookieLifetime : policy.tokenLifetime
+        let (token, csrf) = try await sessions.create(userID: userID, kind: kind, at: now, lifetime: lifetime)
+        try await audit.record(.signIn, actorID: userID, actorName: user.displayName, subject: user.username,
+                               detail: "\(kind == "cookie" ? "网页" : "API") \(client)", at: now)
         user.failedLogins = 0
         user.lockedUntil = nil
-        try await user.save(on: req.db)
-        let lifetime = kind == "cookie" ? sessionLifetime : tokenLifetime
-        let (token, csrf) = try await SessionRepository(database: req.db).create(userID: user.id!, kind: kind, at: now, lifetime: lifetime)
         let view = try await UserView(user, on: req.db)
         return (LoginOutput(token: token, csrfToken: csrf, expiresAt: now + lifetime,
                             mustChangePassword: user.mustChangePassword, user: view), user)
     }
 
     @Sendable static func login(_ req: Request) async throws -> Response {
+        // JSON only: a form posted from another site cannot be JSON without a CORS preflight, so this endpoint
+        // cannot be used to sign a victim's browser into the attacker's account (the web form has its own token).
+        guard let type = req.headers.contentType, type.type == "application", type.subType == "json" else {
+            throw Abort(.unsupportedMediaType)
+        }
         let input = try req.content.decode(LoginInput.self)
         let kind = input.kind ?? "token"
         guard kind == "token" || kind == "cookie" else { throw APIError.invalid("kind", "应为 token 或 cookie") }
-        let (output, _) = try await signIn(req, username: input.username, password: input.password, kind: kind)
-        let response = try await output.encodeResponse(for: req)
-        if kind == "cookie" { response.cookies[SessionCookie.name] = sessionCookie(output.token, expires: output.expiresAt) }
-        return response
+        do {
+            let (output, _) = try await signIn(req, username: input.username, password: input.password, kind: kind)
+            let response = try await output.encodeResponse(for: req)
+            if kind == "cookie" { response.cookies[SessionCookie.name] = sessionCookie(output.token, expires: output.expiresAt) }
+            return response
+        } catch let throttled as Throttled {
+            let response = Response(status: .tooManyRequests)
+            try response.content.encode(ErrorBody(code: throttled.code, message: throttled.message), as: .json)
+            response.headers.replaceOrAdd(name: "Retry-After", value: "\(throttled.retryAfter)")
+            return response
+        }
     }
 
     static func sessionCookie(_ token: String, expires: Date) -> HTTPCookies.Value {
@@ -75,6 +123,8 @@ enum AuthController {
         let user = try req.authUser
         try await SessionRepository(database: req.db).delete(token: user.token)
         req.application.sessionCache.remove(token: user.token)
+        try await AuditLog(database: req.db).record(.signOut, actorID: user.user.id, actorName: user.user.displayName,
+                                                    subject: user.user.username, at: req.now)
         let response = Response(status: .noContent)
         response.cookies[SessionCookie.name] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: "/")
         return response
@@ -87,21 +137,34 @@ enum AuthController {
 
     @Sendable static func changePassword(_ req: Request) async throws -> HTTPStatus {
         let input = try req.content.decode(PasswordInput.self)
-        let user = try req.authUser.user
-        guard let hash = user.passwordHash, try await req.password.async.verify(input.currentPassword, created: hash) else {
-            throw APIError(status: .unprocessableEntity, code: "invalid_credentials", message: "当前密码不正确。")
-        }
-        try validateNewPassword(input.newPassword)
-        user.passwordHash = try await req.password.async.hash(input.newPassword)
-        user.mustChangePassword = false
-        try await user.save(on: req.db)
-        req.application.sessionCache.remove(userID: user.id!)
+        try await changePassword(req, current: input.currentPassword, new: input.newPassword)
         return .noContent
     }
 
-    static func validateNewPassword(_ password: String) throws {
-        guard password.count >= 8, password.count <= 72, password.contains(where: \.isLetter), password.contains(where: \.isNumber) else {
-            throw APIError.invalid("新密码", "至少8位，且同时包含字母和数字")
+    /// Sets a new password and ends every other session and token of the person (ASVS 3.3.3); the one in use stays.
+    static func changePassword(_ req: Request, current: String, new: String) async throws {
+        let auth = try req.authUser
+        let user = auth.user
+        guard let hash = user.passwordHash, try await req.password.async.verify(current, created: hash) else {
+            throw APIError(status: .unprocessableEntity, code: "invalid_credentials", message: "当前密码不正确。")
+        }
+        guard new != current else {
+            throw APIError(status: .unprocessableEntity, code: "weak_password", message: "新密码不能与当前密码相同。")
+        }
+        try validateNewPassword(new, username: user.username)
+        user.passwordHash = try await req.password.async.hash(new)
+        user.mustChangePassword = false
+        try await user.save(on: req.db)
+        try await SessionRepository(database: req.db).deleteAll(userID: user.id!, except: auth.token)
+        req.application.sessionCache.remove(userID: user.id!)
+        try await AuditLog(database: req.db).record(.passwordChanged, actorID: user.id, actorName: user.displayName,
+                                                    subject: user.username, detail: "其他会话已全部退出", at: req.now)
+    }
+
+    /// Refuses a password that `PasswordPolicy` does not accept, with code `weak_password`.
+    static func validateNewPassword(_ password: String, username: String? = nil) throws {
+        if let refusal = PasswordPolicy.check(password, username: username) {
+            throw APIError(status: .unprocessableEntity, code: "weak_password", message: refusal.message)
         }
     }
 

@@ -4,7 +4,7 @@ import Vapor
 /// The command line of `hotline`, and of the developer tool `hotline-dev`, which adds its own commands.
 ///
 /// `hotline start` = migrate, load the demo into an empty database, print how to sign in, then serve. Every other
-/// command (serve, migrate, demo, sweep, rules, report) is Vapor's command line.
+/// command (serve, migrate, demo, sweep, rules, report, audit) is Vapor's command line.
 public enum HotlineCommandLine {
     /// Runs the command the process was started with, then shuts down; on an error, reports it and exits with 1.
     /// - Parameter addCommands: registers more commands once the app is configured.

@@ -20,10 +20,16 @@ struct RulesCommand: AsyncCommand {
         let settings = SettingsRepository(database: app.db)
         let now = app.hotline.clock.now()
         let decoder = JSONDecoder()
+        let audit = AuditLog(database: app.db)
+        // The command line has no signed-in person: the entry names the operating-system account.
+        let operatorName = "命令行（\(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)）"
+        let (oldRules, oldCalendar) = try await settings.load()
         if let path = signature.rulesFile {
             let rules = try decoder.decode(TimeRules.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
             do { try rules.validate() } catch { throw Abort(.badRequest, reason: error.message) }
             try await settings.save(rules: rules, at: now)
+            try await audit.record(.rulesChanged, actorID: nil, actorName: operatorName, subject: "时限规则",
+                                   detail: AuditChange.describe(oldRules, rules, labels: AuditTrail.ruleLabels), at: now)
         }
         if let path = signature.calendarFile {
             let calendar = try decoder.decode(WorkCalendar.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
@@ -31,6 +37,8 @@ struct RulesCommand: AsyncCommand {
                 throw Abort(.badRequest, reason: "日期格式应为 yyyy-MM-dd：\(day)")
             }
             try await settings.save(calendar: calendar, at: now)
+            try await audit.record(.calendarChanged, actorID: nil, actorName: operatorName, subject: "工作日历",
+                                   detail: AuditChange.describe(oldCalendar, calendar, labels: AuditTrail.calendarLabels), at: now)
         }
         let (rules, calendar) = try await settings.load()
         let encoder = JSONEncoder()

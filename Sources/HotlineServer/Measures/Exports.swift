@@ -32,7 +32,10 @@ enum Exports {
     static func measures(_ req: Request, format: Format) async throws -> Response {
         let period = try req.query.decode(PeriodQuery.self).resolve(now: req.now)
         let report = try await MeasuresService.report(req, period: period, actor: try req.actor)
-        return file(measuresSheet(report), name: "考核指标-\(report.period.date)", format: format)
+        let name = "考核指标-\(report.period.date)"
+        try await AuditTrail.record(req, .export, subject: "\(name).\(format.rawValue)",
+                                    detail: "考核指标 \(report.period.label)，\(report.units.count) 个单位")
+        return file(measuresSheet(report), name: name, format: format)
     }
 
     static let orderHeader = ["工单编号", "标题", "状态", "紧急程度", "专线", "诉求类型", "地址", "诉求人", "联系电话",
@@ -59,6 +62,8 @@ enum Exports {
         let units = try await UnitNames.load(req)
         let rules = req.application.hotline.lifecycle.rules
         let day = PeriodView(.month(containing: req.now)).date
+        try await AuditTrail.record(req, .export, subject: "工单-\(day).\(format.rawValue)",
+                                    detail: "工单 \(orders.count) 件；条件：\(req.url.query?.removingPercentEncoding ?? "（无）")")
         return file(ordersSheet(orders.map { OrderSummary($0, units: units, now: req.now, rules: rules) }),
                     name: "工单-\(day)", format: format)
     }

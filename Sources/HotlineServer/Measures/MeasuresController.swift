@@ -149,7 +149,10 @@ enum MeasuresController {
             throw APIError.badRequest("考核设置不完整或格式不正确：须包含全部权重与分值。")
         }
         try settings.validate()
+        let old = try await SettingsRepository(database: req.db).measureSettings()
         try await SettingsRepository(database: req.db).save(measureSettings: settings, at: req.now)
+        try await AuditTrail.record(req, .measureSettingsChanged, subject: "考核权重与分值",
+                                    detail: AuditChange.describe(old, settings, labels: AuditTrail.measureLabels))
         return settings
     }
 

@@ -25,7 +25,8 @@ struct OrderRowView: Encodable {
     struct Badge: Encodable { var text: String; var kind: String }
 
     init(_ o: WorkOrder, units: UnitNames, now: Date, rules: TimeRules) {
-        id = o.id.uuidString; number = o.number; title = o.title; state = o.state.rawValue; stateLabel = Text.state(o.state)
+        // Lists mask personal data (DOMAIN §10), inside the free-text title and address too.
+        id = o.id.uuidString; number = o.number; title = Masking.text(o.title, requesterName: o.requesterName); state = o.state.rawValue; stateLabel = Text.state(o.state)
         var badges: [Badge] = []
         if o.urgency != .normal { badges.append(Badge(text: Text.urgency(o.urgency), kind: "urgent")) }
         if o.specialLine != .none { badges.append(Badge(text: Text.line(o.specialLine), kind: "line")) }
@@ -36,7 +37,7 @@ struct OrderRowView: Encodable {
         if let p = o.pendingExplanation { badges.append(Badge(text: p.stage == .workstation ? "解释说明待审" : "解释说明待市审", kind: "pending")) }
         self.badges = badges
         unitName = units[o.subUnitID] ?? units[o.leadUnitID] ?? "—"
-        address = o.address
+        address = Masking.text(o.address, requesterName: o.requesterName)
         // The next deadline the order owes (`TimeRules.nextDeadline`): an unsigned 特急 order shows its upload deadline.
         let next = rules.nextDeadline(of: o)
         let deadline = next?.at

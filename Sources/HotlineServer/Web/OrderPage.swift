@@ -126,6 +126,9 @@ enum OrderPages {
         let category = try await o.categoryID.asyncMap { try await CategoryModel.find($0, on: req.db)?.name } ?? nil
         let suggested = try await o.categoryID.asyncMap { try await directory.suggestedUnit(for: $0) } ?? nil
         let workstationPhone = allUnits.first { $0.unitKind == .workstation }?.phone ?? "5296118"
+        // Who does not handle the order reads its free text with names and phones masked (DOMAIN §10).
+        let revealed = PersonalData.mayReveal(actor, o)
+        let mask = { (text: String) in PersonalData.text(text, of: o, revealed: revealed) }
         var fields: [OrderPageView.Field] = [
             .init(label: "紧急程度", value: Text.urgency(o.urgency)), .init(label: "受理时间", value: Text.time(o.receivedAt)),
         ]
@@ -135,17 +138,18 @@ enum OrderPages {
         if let d = o.signedAt { fields.append(.init(label: "签收时间", value: Text.time(d) + (o.respondedInTime == false ? "（超时）" : ""))) }
         if let d = o.replyDeadline { fields.append(.init(label: "反馈时限", value: Text.time(d))) }
         if let d = o.internalDeadline(rules: lifecycle.rules) { fields.append(.init(label: "上传时限", value: Text.time(d))) }
-        if let p = o.pendingReturn { fields.append(.init(label: "退单原因", value: p.reason)) }
+        if let p = o.pendingReturn { fields.append(.init(label: "退单原因", value: mask(p.reason))) }
         if let p = o.pendingExtension {
-            fields.append(.init(label: "延期申请", value: "申请延至\(p.newDeadline.map(Text.time) ?? "")：\(p.reason)（\(p.stage == .workstation ? "待工作站初审" : "待市平台复审")）"))
+            fields.append(.init(label: "延期申请", value: "申请延至\(p.newDeadline.map(Text.time) ?? "")：\(mask(p.reason))（\(p.stage == .workstation ? "待工作站初审" : "待市平台复审")）"))
         }
-        if let p = o.pendingExplanation { fields.append(.init(label: "解释说明", value: p.reason)) }
+        if let p = o.pendingExplanation { fields.append(.init(label: "解释说明", value: mask(p.reason))) }
         if let s = o.callbackSatisfaction { fields.append(.init(label: "回访结果", value: Text.satisfaction(s))) }
         if o.redoCount > 0 { fields.append(.init(label: "重办次数", value: String(o.redoCount))) }
         let reply = o.reply.map {
-            OrderPageView.ReplyView(truthfulness: Text.truthfulness($0.truthfulness), findings: $0.findings, process: $0.process,
-                                    result: $0.result, contact: $0.contact, attitude: $0.requesterAttitude, visit: Text.visit($0.visitKind),
-                                    visitedAt: $0.visitedAt.map(Text.time) ?? "", visitedBy: $0.visitedBy, waiver: $0.photoWaiver,
+            OrderPageView.ReplyView(truthfulness: Text.truthfulness($0.truthfulness), findings: mask($0.findings),
+                                    process: mask($0.process), result: mask($0.result), contact: mask($0.contact),
+                                    attitude: mask($0.requesterAttitude), visit: Text.visit($0.visitKind),
+                                    visitedAt: $0.visitedAt.map(Text.time) ?? "", visitedBy: $0.visitedBy, waiver: $0.photoWaiver.map(mask),
                                     late: o.replyLate == true)
         }
         let dispatchable = allUnits.filter { $0.isDispatchable && ![.village, .community].contains($0.unitKind) }
@@ -153,14 +157,14 @@ enum OrderPages {
         let duplicates = actor.has(.dispatcher) && DuplicatesController.mergeableStates.contains(o.state)
             ? try await DuplicatesController.suggestions(req, for: o, actor: actor) : nil
         var view = OrderPageView(
-            id: o.id.uuidString, row: OrderRowView(o, units: units, now: req.now, rules: lifecycle.rules), content: o.content,
+            id: o.id.uuidString, row: OrderRowView(o, units: units, now: req.now, rules: lifecycle.rules), content: mask(o.content),
             requesterName: PersonalData.maskName(o.requesterName), requesterPhone: PhoneNumber.masked(o.requesterPhone),
-            canReveal: PersonalData.mayReveal(actor, o), requestType: Text.requestType(o.requestType), channel: o.channel.rawValue,
+            canReveal: revealed, requestType: Text.requestType(o.requestType), channel: o.channel.rawValue,
             category: category, leadUnit: units[o.leadUnitID],
             assisting: o.assistingUnitIDs.isEmpty ? nil : o.assistingUnitIDs.compactMap { units[$0] }.joined(separator: "、"),
             fields: fields, reply: reply,
             photos: photos.map { .init(id: $0.id.uuidString, tag: $0.tag == "before" ? "办理前" : $0.tag == "after" ? "办理后" : "过程") },
-            events: events.reversed().map { .init(time: Text.time($0.at), label: Text.event($0.kind), actor: $0.actorName, note: $0.note) },
+            events: events.reversed().map { .init(time: Text.time($0.at), label: Text.event($0.kind), actor: $0.actorName, note: mask($0.note)) },
             actions: actions(for: o, actor: actor, lifecycle: lifecycle, now: req.now), form: form,
             units: dispatchable.map { .init(value: $0.id!.uuidString, label: $0.name, selected: $0.id == suggested) },
             subUnits: allUnits.filter { actor.scope.contains($0.id!) && $0.id != actor.unitID && $0.id != o.leadUnitID }
@@ -188,7 +192,16 @@ enum OrderPages {
     @Sendable static func reveal(_ req: Request) async throws -> Response {
         let actor = try req.actor
         let order = try await OrdersController.visibleOrder(req, actor: actor)
-        let requester = try await PersonalData.reveal(req, order, actor: actor)
+        // The purpose the form states (`RevealPurpose`); none records the default.
+        let f = OrderForms.form(req)
+        let purpose: String
+        do {
+            purpose = try RevealPurpose.resolve(f["purpose"], note: f["purposeNote"])
+        } catch let error as DomainError {
+            return try await Web.render(req, "order", title: "工单 \(order.number)", active: "", error: error.message,
+                                        status: .unprocessableEntity, try await view(req, order, actor: actor))
+        }
+        let requester = try await PersonalData.reveal(req, order, actor: actor, purpose: purpose)
         var page = try await view(req, order, actor: actor)
         page.requesterName = requester.name
         page.requesterPhone = requester.phone

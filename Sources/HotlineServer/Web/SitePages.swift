@@ -8,8 +8,7 @@ import HotlineStore
 enum SitePages {
     static func register(_ app: Application) {
         let web = app.grouped(SessionAuthenticator())
-        web.get("login", use: loginForm)
-        web.post("login", use: login)
+        SignInPages.register(web)
         let signedIn = web.grouped(RequireWebSignIn())
         signedIn.get { req in Response(status: .seeOther, headers: ["Location": "/queue"]) }
         signedIn.post("logout", use: logout)
@@ -34,33 +33,6 @@ enum SitePages {
         signedIn.post("admin", "categories", use: createCategory)
         signedIn.post("admin", "rules", use: saveRules)
         signedIn.post("admin", "calendar", use: saveCalendar)
-    }
-
-    struct LoginPage: Encodable { var username: String; var next: String }
-
-    @Sendable static func loginForm(_ req: Request) async throws -> Response {
-        let next = (try? req.query.get(String.self, at: "next")) ?? "/queue"
-        return try await Web.render(req, "login", title: "登录", active: "", LoginPage(username: "", next: safeNext(next)))
-    }
-
-    /// Only same-site paths, so the sign-in page cannot be used to send people elsewhere.
-    static func safeNext(_ next: String) -> String {
-        next.hasPrefix("/") && !next.hasPrefix("//") ? next : "/queue"
-    }
-
-    @Sendable static func login(_ req: Request) async throws -> Response {
-        let f = OrderForms.form(req)
-        let username = f["username"] ?? ""
-        let next = safeNext(f["next"] ?? "/queue")
-        do {
-            let (output, _) = try await AuthController.signIn(req, username: username, password: f["password"] ?? "", kind: "cookie")
-            let response = Response(status: .seeOther, headers: ["Location": next])
-            response.cookies[SessionCookie.name] = AuthController.sessionCookie(output.token, expires: output.expiresAt)
-            return response
-        } catch let error as APIError {
-            return try await Web.render(req, "login", title: "登录", active: "", error: error.message, status: error.status,
-                                        LoginPage(username: username, next: next))
-        }
     }
 
     @Sendable static func logout(_ req: Request) async throws -> Response {
@@ -216,8 +188,10 @@ extension SitePages {
             throw DomainError.notFound(what: "用户")
         }
         guard id != (try req.actor.userID) else { return try await adminError(req, "不能停用自己的账号。", status: .unprocessableEntity, form: [:]) }
+        let was = user.active
         user.active = f["active"] == "1"
         try await user.save(on: req.db)
+        try await DirectoryController.auditActive(req, user, was: was)
         if !user.active { try await SessionRepository(database: req.db).deleteAll(userID: id) }
         req.application.sessionCache.remove(userID: id)
         return Web.redirect("/admin", ok: user.active ? "已启用 \(user.username)" : "已停用 \(user.username)")
@@ -253,7 +227,10 @@ extension SitePages {
         rules.extensionLead = ext * 3600; rules.criticalReplyHours = critical; rules.urgentReplyHours = urgent
         rules.normalReplyWorkingDays = normal; rules.complexReplyWorkingDays = complex; rules.redoReplyWorkingDays = redo
         do { try rules.validate() } catch { return try await adminError(req, error.message, status: .unprocessableEntity, form: f) }
+        let old = req.application.hotline.lifecycle.rules
         try await SettingsRepository(database: req.db).save(rules: rules, at: req.now)
+        try await AuditTrail.record(req, .rulesChanged, subject: "时限规则",
+                                    detail: AuditChange.describe(old, rules, labels: AuditTrail.ruleLabels))
         try await loadRules(req.application)
         return Web.redirect("/admin", ok: "时限规则已保存，新派单起生效")
     }
@@ -268,7 +245,11 @@ extension SitePages {
         for day in holidays + makeUp where day.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) == nil {
             return try await adminError(req, "日期格式应为 yyyy-MM-dd：\(day)", status: .unprocessableEntity, form: f)
         }
-        try await SettingsRepository(database: req.db).save(calendar: WorkCalendar(holidays: Set(holidays), makeUpWorkdays: Set(makeUp)), at: req.now)
+        let old = req.application.hotline.lifecycle.calendar
+        let calendar = WorkCalendar(holidays: Set(holidays), makeUpWorkdays: Set(makeUp))
+        try await SettingsRepository(database: req.db).save(calendar: calendar, at: req.now)
+        try await AuditTrail.record(req, .calendarChanged, subject: "工作日历",
+                                    detail: AuditChange.describe(old, calendar, labels: AuditTrail.calendarLabels))
         try await loadRules(req.application)
         return Web.redirect("/admin", ok: "工作日历已保存")
     }

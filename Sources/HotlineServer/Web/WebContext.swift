@@ -4,6 +4,7 @@ import Fluent
 import HotlineCore
 import HotlineStore
 import SQLKit
+import Synchronization
 
 /// What every page knows: who is signed in, the navigation for their roles, the CSRF token, messages.
 struct Layout: Encodable {
@@ -56,7 +57,8 @@ enum Web {
         return Layout(title: title, userName: auth.user.displayName, unitName: unitName,
                       roleNames: actor.roles.map(Text.role).sorted().joined(separator: "、"), csrf: auth.session.csrfToken,
                       nav: nav, unread: unread,
-                      flash: try? req.query.get(String.self, at: "ok"), error: error, wide: wide)
+                      flash: (try? req.query.get(String.self, at: "flash")).flatMap(FlashMessages.shared.message),
+                      error: error, wide: wide)
     }
 
     static func render<C: Encodable>(_ req: Request, _ template: String, title: String, active: String,
@@ -69,11 +71,12 @@ enum Web {
         return response
     }
 
+    /// Redirects after a form; the confirmation stays on the server and the address carries only its id, so no
+    /// link can make a page show text the server did not write.
     static func redirect(_ path: String, ok message: String? = nil) -> Response {
-        guard let message, let encoded = message.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) else {
-            return Response(status: .seeOther, headers: ["Location": path])
-        }
-        return Response(status: .seeOther, headers: ["Location": "\(path)?ok=\(encoded)"])
+        guard let message else { return Response(status: .seeOther, headers: ["Location": path]) }
+        let id = FlashMessages.shared.keep(message)
+        return Response(status: .seeOther, headers: ["Location": "\(path)\(path.contains("?") ? "&" : "?")flash=\(id)"])
     }
 
     /// "剩余 3小时12分" / "超时 1小时5分": what a countdown shows before JavaScript updates it.
@@ -87,6 +90,41 @@ enum Web {
 
     static func iso(_ date: Date?) -> String? { date.map { $0.formatted(.iso8601) } }
     static func local(_ date: Date?) -> String? { date.map(Text.time) }
+}
+
+/// Confirmations waiting to be shown after a redirect, by a random id; each lives ten minutes (a reload still shows
+/// it) and at most 10,000 are kept, the oldest dropped first.
+final class FlashMessages: Sendable {
+    static let shared = FlashMessages()
+    static let lifetime: TimeInterval = 600
+    static let capacity = 10_000
+
+    private let entries = Mutex<[String: (message: String, created: Date)]>([:])
+
+    func keep(_ message: String, now: Date = Date()) -> String {
+        var random = SystemRandomNumberGenerator()
+        let id = (0..<4).map { _ in String(random.next() as UInt32, radix: 36) }.joined()
+        entries.withLock { entries in
+            if entries.count >= Self.capacity {
+                entries = entries.filter { now.timeIntervalSince($0.value.created) < Self.lifetime }
+                while entries.count >= Self.capacity, let oldest = entries.min(by: { $0.value.created < $1.value.created }) {
+                    entries.removeValue(forKey: oldest.key)
+                }
+            }
+            entries[id] = (message, now)
+        }
+        return id
+    }
+
+    func message(_ id: String) -> String? { message(id, now: Date()) }
+
+    func message(_ id: String, now: Date) -> String? {
+        entries.withLock { entries in
+            guard let entry = entries[id] else { return nil }
+            guard now.timeIntervalSince(entry.created) < Self.lifetime else { entries.removeValue(forKey: id); return nil }
+            return entry.message
+        }
+    }
 }
 
 /// Web pages require a signed-in person; others go to the sign-in page and come back afterwards.

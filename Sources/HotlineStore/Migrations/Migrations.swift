@@ -14,5 +14,7 @@ public enum HotlineMigrations {
         M009_ReplySignatures(),
         M010_HotspotAlerts(),
         M011_SignOffAndCallbacks(),
+        M012_AuditLog(),
+        M013_SessionHardening(),
     ]
 }

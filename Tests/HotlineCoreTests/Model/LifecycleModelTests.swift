@@ -84,7 +84,7 @@ struct LifecycleModelTests {
     @Test func theModelReachesEveryStateAndEveryKindOfEvent() {
         var states = Set<OrderState>()
         var kinds = Set<EventKind>()
-        for seed in Self.seeds.prefix(2_000) {
+        for seed in (0..<UInt64(2_000)).map({ 20_261_206 &+ $0 }) {
             var model = LifecycleModel(seed: seed)
             for _ in 0..<Self.steps {
                 let step = model.next()

@@ -92,6 +92,10 @@
         pair.appendChild(column("本回复", parts.map(value).join("\n")));
         pair.appendChild(column("相似的既往回复：工单 " + (s.orderNumber || "") + "（相似度" + (s.percent || "") + "）", s.text, "similar-text"));
         item.appendChild(pair);
+      } else if (s) {
+        // A unit sees which of its own orders (never another unit's text or number) and how alike.
+        item.appendChild(node("p", "similar-ref", "相似的既往回复：" + (s.orderNumber ? "工单 " + s.orderNumber : "其他单位的工单") +
+                                                 "（相似度" + (s.percent || "") + "），请按本工单实际情况撰写。"));
       }
       list.appendChild(item);
     });
@@ -110,4 +114,16 @@
   function schedule() { clearTimeout(timer); timer = setTimeout(check, 700); }
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
+})();
+
+// Printing without inline script (the content security policy allows scripts from this file only): the print view
+// opens the print dialog by itself, and the monthly report's button prints the page.
+(function () {
+  if (document.body && document.body.hasAttribute("data-autoprint") && window.print) {
+    setTimeout(function () { window.print(); }, 300);
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
 })();
