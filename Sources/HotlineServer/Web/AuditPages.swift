@@ -98,7 +98,8 @@ enum AuditPages {
         filter.from = try day(q.from, "起始日期")
         filter.to = try day(q.to, "截止日期").map { $0.addingTimeInterval(86_400) }
         filter.limit = max(1, min(q.limit ?? pageSize, 200))
-        filter.offset = max(0, (q.page ?? 1) - 1) * filter.limit
+        // A page number from the address is clamped before it multiplies: page=Int.max must not trap.
+        filter.offset = (min(max(q.page ?? 1, 1), 100_000) - 1) * filter.limit
         return filter
     }
 
