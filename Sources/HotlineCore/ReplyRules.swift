@@ -12,12 +12,14 @@ public struct ReplyRules: Sendable {
 
     public func validate(_ reply: Reply) throws(DomainError) {
         var missing: [String] = []
-        let parts: [(String, String)] = [
-            ("核实情况", reply.findings), ("办理过程", reply.process), ("办理结果", reply.result),
-            ("与诉求人联系情况", reply.contact), ("诉求人是否满意", reply.requesterAttitude),
-        ]
         // The requester's attitude may be short and genuine ("诉求人满意"), as the quality gate allows.
-        for (name, text) in parts where vague.isVague(text, minimum: name == "诉求人是否满意" ? min(2, minimumPartLength) : minimumPartLength) {
+        let attitudeMinimum = min(2, minimumPartLength)
+        let parts: [(String, String, Int)] = [
+            ("核实情况", reply.findings, minimumPartLength), ("办理过程", reply.process, minimumPartLength),
+            ("办理结果", reply.result, minimumPartLength), ("与诉求人联系情况", reply.contact, minimumPartLength),
+            ("诉求人是否满意", reply.requesterAttitude, attitudeMinimum),
+        ]
+        for (name, text, minimum) in parts where vague.isVague(text, minimum: minimum) {
             missing.append(name)
         }
         if reply.visitedAt == nil || reply.visitedBy.trimmingCharacters(in: .whitespaces).isEmpty {

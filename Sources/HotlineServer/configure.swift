@@ -16,6 +16,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     _ = app.unitCache
     _ = app.queueCache
     _ = app.queueGenerations
+    _ = app.idempotencyExpiry
     // Sign-in state is created before any request, so parallel first requests share one of each.
     _ = app.sessionCache
     _ = app.sessionPolicy

@@ -150,7 +150,7 @@ struct RedispatchTests {
         try play.act(.sign, f.handlerA, at: Fixture.t0 + .hours(1))
         try play.act(.requestExtension(reason: extensionReason, newDeadline: play.order.replyDeadline! + .hours(72)),
                      f.handlerA, at: Fixture.t0 + .hours(2))
-        #expect(throws: DomainError.self) {
+        #expect(throws: DomainError.returnWindowClosed(deadline: Fixture.t0 + .hours(20), window: .hours(20))) {
             try f.act(.requestReturn(reason: returnReason), play.order, f.handlerA, at: Fixture.t0 + .hours(30))
         }
         try play.act(.redispatch(lead: f.unitB, assisting: [], reason: "经核实该路段属旗交通运输局管养，原派单有误。"),
@@ -175,7 +175,7 @@ struct RedispatchTests {
             try f.act(.redispatch(lead: f.unitB, assisting: [], reason: "经核实该路段属旗交通运输局管养，原派单有误。"), o,
                       f.reviewer, at: Fixture.t0 + .hours(2))
         }
-        #expect(throws: DomainError.self) {
+        #expect(throws: DomainError.reasonTooVague(field: "改派理由", minimum: 15)) {
             try f.act(.redispatch(lead: f.unitB, assisting: [], reason: "派错了"), o, f.dispatcher, at: Fixture.t0 + .hours(2))
         }
         #expect(throws: DomainError.invalidTarget(reason: "改派须改派给其他单位。")) {

@@ -97,13 +97,15 @@ struct ScopeAndSupervisionTests {
         }
         let lead = try f.handling()
         let mergedLead = try f.lifecycle.merge(lead, into: f.newOrder(number: "X1"), by: f.dispatcher, at: Fixture.t0 + .hours(2)).order
-        #expect(throws: DomainError.self) {
+        let intoMerged = #expect(throws: DomainError.self) {
             try f.lifecycle.merge(f.newOrder(number: "X2"), into: mergedLead, by: f.dispatcher, at: Fixture.t0 + .hours(3))
         }
-        #expect(throws: DomainError.self) {
+        #expect(intoMerged?.code == "invalid_target")
+        let followed = #expect(throws: DomainError.self) {
             try f.lifecycle.merge(f.newOrder(number: "X3"), into: f.newOrder(number: "X4"), childFollowers: 1,
                                   by: f.dispatcher, at: Fixture.t0 + .hours(3))
         }
+        #expect(followed?.code == "invalid_target")
     }
 
     @Test func anExplainedClosureNeedsTheWorkstationAndThenTheCity() throws {

@@ -6,7 +6,7 @@ import Fluent
 import SQLKit
 import HotlineCore
 import HotlineStore
-import HotlineServer
+@testable import HotlineServer
 import HotlineTesting
 
 /// Issue 12, items 6, 7, 8 and 11 (publicity): no cross-unit leaks of replies, stored answers or personal data
@@ -308,5 +308,20 @@ struct DataExposureTests {
             #expect(byOther.status == .ok, "\(byOther.body.string)")
             #expect(try await repo.find(own.id)?.status == .accepted)
         }
+    }
+}
+
+/// The pace of idempotency-key expiry: at most one pass a minute on one instance's clock, and a pass again when the
+/// clock goes back (an injected clock in tests).
+@Suite("幂等键过期的节奏")
+struct ExpiryPaceTests {
+    @Test func aPassIsDueOnceAMinute() {
+        let t = Date(timeIntervalSince1970: 1_772_416_800)
+        let pace = ExpiryPace(every: 60)
+        #expect(pace.due(at: t))
+        #expect(!pace.due(at: t + 59))
+        #expect(pace.due(at: t + 60))
+        #expect(!pace.due(at: t + 61))
+        #expect(pace.due(at: t - 3_600))
     }
 }

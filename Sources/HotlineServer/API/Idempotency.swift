@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Vapor
 import Fluent
 import SQLKit
@@ -12,7 +13,8 @@ import HotlineStore
 /// the person who stored an answer can replay it; before a replay about an order, that person must still be able
 /// to see the order (`Actor.canSee`) — a lost assignment is "not found" as on a first request; an answer carrying
 /// revealed personal data (`PersonalData.RevealedKey`) is never kept, its key is freed so a retry reveals (and is
-/// logged) again; and keys live `lifetime` (24 h): older ones are deleted before each claim.
+/// logged) again; and keys live `lifetime` (24 h): older ones are deleted before a claim, at most once a minute per
+/// instance (`ExpiryPace`), so an idempotent write does not pay a DELETE each time.
 struct IdempotencyMiddleware: QuickMiddleware {
     static let lifetime: TimeInterval = 24 * 3_600
 
@@ -36,7 +38,7 @@ struct IdempotencyMiddleware: QuickMiddleware {
         guard (1...200).contains(key.count) else { throw APIError.invalid("Idempotency-Key", "长度应为1到200个字符") }
         let repo = IdempotencyRepository(database: request.db)
         let fingerprint = "\(request.method.rawValue) \(request.url.path)"
-        try await Self.expire(request.db, now: request.now)
+        if request.application.idempotencyExpiry.due(at: request.now) { try await Self.expire(request.db, now: request.now) }
         switch try await repo.claim(userID: user.user.id!, key: key, request: fingerprint, at: request.now) {
         case .replay(let status, let body, let contentType):
             try await Self.requireAccess(request, actor: user.actor)
@@ -72,6 +74,38 @@ struct IdempotencyMiddleware: QuickMiddleware {
         guard let orderID = request.parameters.get("orderID", as: UUID.self) else { return }
         guard let order = try await request.orderService.orders.find(orderID), actor.canSee(order) else {
             throw DomainError.notFound(what: "工单")
+        }
+    }
+}
+
+/// Says when a periodic clean-up is due: at most once per `every` seconds of the given clock, per instance.
+final class ExpiryPace: Sendable {
+    private let every: TimeInterval
+    private let last = Mutex<Date?>(nil)
+
+    init(every: TimeInterval) { self.every = every }
+
+    /// True (and the pass counted as done) when no pass ran in the last `every` seconds, or the clock went back.
+    func due(at now: Date) -> Bool {
+        last.withLock { last in
+            if let previous = last, now >= previous, now.timeIntervalSince(previous) < every { return false }
+            last = now
+            return true
+        }
+    }
+}
+
+extension Application {
+    private struct IdempotencyExpiryKey: StorageKey { typealias Value = ExpiryPace }
+
+    /// This instance's pace of deleting expired idempotency keys: one pass a minute is enough, a key may outlive
+    /// its day by that minute at most.
+    var idempotencyExpiry: ExpiryPace {
+        get {
+            if let pace = storage[IdempotencyExpiryKey.self] { return pace }
+            let pace = ExpiryPace(every: 60)
+            storage[IdempotencyExpiryKey.self] = pace
+            return pace
         }
     }
 }

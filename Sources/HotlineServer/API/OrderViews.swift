@@ -6,10 +6,7 @@ import HotlineStore
 
 /// Requesters' names and phones are personal data (PIPL): masked unless revealed by someone handling the order.
 enum PersonalData {
-    static func maskName(_ name: String) -> String { Masking.name(name) }
 
-    /// Who may reveal is the core's rule (`Actor.mayReveal`); API and web ask it through here.
-    static func mayReveal(_ actor: Actor, _ order: WorkOrder) -> Bool { actor.mayReveal(order) }
 
     /// Free text about `order` (content, reply, notes) with its requester's name and every phone number masked
     /// (`Masking.text`), or as written for someone who may reveal.
@@ -22,7 +19,7 @@ enum PersonalData {
     /// record ever keeps it (`IdempotencyMiddleware`).
     static func reveal(_ req: Request, _ order: WorkOrder, actor: Actor, purpose: String = RevealPurpose.fallback)
         async throws -> (name: String, phone: String) {
-        guard mayReveal(actor, order) else { throw DomainError.forbidden(action: "查看诉求人信息") }
+        guard actor.mayReveal(order) else { throw DomainError.forbidden(action: "查看诉求人信息") }
         try await PersonalDataLog(database: req.db).record(userID: actor.userID, orderID: order.id, purpose: purpose, at: req.now)
         try await AuditLog(database: req.db).record(.personalDataRevealed, actorID: actor.userID, actorName: actor.name,
                                                     subject: order.number, detail: purpose, at: req.now)
@@ -103,7 +100,7 @@ struct OrderSummary: Content {
         state = o.state.rawValue; stateLabel = Text.state(o.state)
         urgency = o.urgency.rawValue; specialLine = o.specialLine.rawValue; requestType = o.requestType.rawValue
         channel = o.channel.rawValue; categoryId = o.categoryID; address = PersonalData.text(o.address, of: o, revealed: revealed)
-        requesterName = PersonalData.maskName(o.requesterName); requesterPhone = PhoneNumber.masked(o.requesterPhone)
+        requesterName = Masking.name(o.requesterName); requesterPhone = PhoneNumber.masked(o.requesterPhone)
         leadUnitId = o.leadUnitID; leadUnitName = units[o.leadUnitID]; subUnitId = o.subUnitID
         receivedAt = o.receivedAt; dispatchedAt = o.dispatchedAt; signDeadline = o.signDeadline
         replyDeadline = o.replyDeadline; internalDeadline = o.internalDeadline(rules: rules)
@@ -183,7 +180,7 @@ struct OrderDetail: Content {
 
     init(_ o: WorkOrder, events: [OrderEvent], units: UnitNames, actor: Actor, now: Date, rules: TimeRules) {
         // Who does not handle the order reads its free text with names and phones masked (DOMAIN §10).
-        let revealed = PersonalData.mayReveal(actor, o)
+        let revealed = actor.mayReveal(o)
         let mask = { (text: String) in PersonalData.text(text, of: o, revealed: revealed) }
         order = OrderSummary(o, units: units, now: now, rules: rules, revealed: revealed)
         content = mask(o.content); assistingUnitIds = o.assistingUnitIDs; unitHistory = o.unitHistory; isComplex = o.isComplex

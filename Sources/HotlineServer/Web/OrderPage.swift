@@ -127,7 +127,7 @@ enum OrderPages {
         let suggested = try await o.categoryID.asyncMap { try await directory.suggestedUnit(for: $0) } ?? nil
         let workstationPhone = allUnits.first { $0.unitKind == .workstation }?.phone ?? "5296118"
         // Who does not handle the order reads its free text with names and phones masked (DOMAIN §10).
-        let revealed = PersonalData.mayReveal(actor, o)
+        let revealed = actor.mayReveal(o)
         let mask = { (text: String) in PersonalData.text(text, of: o, revealed: revealed) }
         var fields: [OrderPageView.Field] = [
             .init(label: "紧急程度", value: Text.urgency(o.urgency)), .init(label: "受理时间", value: Text.time(o.receivedAt)),
@@ -158,7 +158,7 @@ enum OrderPages {
             ? try await DuplicatesController.suggestions(req, for: o, actor: actor) : nil
         var view = OrderPageView(
             id: o.id.uuidString, row: OrderRowView(o, units: units, now: req.now, rules: lifecycle.rules), content: mask(o.content),
-            requesterName: PersonalData.maskName(o.requesterName), requesterPhone: PhoneNumber.masked(o.requesterPhone),
+            requesterName: Masking.name(o.requesterName), requesterPhone: PhoneNumber.masked(o.requesterPhone),
             canReveal: revealed, requestType: Text.requestType(o.requestType), channel: o.channel.rawValue,
             category: category, leadUnit: units[o.leadUnitID],
             assisting: o.assistingUnitIDs.isEmpty ? nil : o.assistingUnitIDs.compactMap { units[$0] }.joined(separator: "、"),
