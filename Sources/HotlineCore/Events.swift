@@ -15,6 +15,8 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case redispatched
     /// The reply waits for the unit leader's sign-off; rejected by the leader.
     case signOffRequested, signOffRejected
+    /// The city platform changed the order's details (a re-import or a message): which fields, old → new.
+    case amended
 }
 
 /// One immutable entry of an order's history: actor, time, and what changed.

@@ -133,6 +133,7 @@ extension Text {
         case .redispatched: "改派"
         case .signOffRequested: "提交领导审签"
         case .signOffRejected: "领导审签退回"
+        case .amended: "市平台更新工单"
         }
     }
 

@@ -37,6 +37,9 @@ public struct TimeRules: Codable, Sendable, Equatable {
     /// workstation (DOMAIN §5).
     public var signOffLines: [SpecialLine] = [.mayor, .bureauChief]
     public var signOffUrgencies: [Urgency] = [.critical]
+    /// A result the city platform has not yet acknowledged this long before the reply deadline raises an alert on
+    /// the workstation's board (the upload rule is judged by the city's acknowledgement, DOMAIN §9).
+    public var cityAckAlertLead: TimeInterval = .minutes(90)
 
     public init() {}
 
@@ -67,6 +70,7 @@ public struct TimeRules: Codable, Sendable, Equatable {
         callbackWindowWorkingDays = try value(.callbackWindowWorkingDays, d.callbackWindowWorkingDays)
         signOffLines = try value(.signOffLines, d.signOffLines)
         signOffUrgencies = try value(.signOffUrgencies, d.signOffUrgencies)
+        cityAckAlertLead = try value(.cityAckAlertLead, d.cityAckAlertLead)
     }
 
     /// Whether the unit leader must sign off this order's reply before it goes to the workstation.
@@ -98,6 +102,8 @@ public struct TimeRules: Codable, Sendable, Equatable {
         try check((1...10).contains(callbackAttempts), "回访尝试次数", "应在1到10次之间")
         try check(callbackRetryGap.isFinite && callbackRetryGap >= 0 && callbackRetryGap <= day, "回访间隔", "应在0到24小时之间")
         try check((1...10).contains(callbackWindowWorkingDays), "回访期限", "应在1到10个工作日之间")
+        try check(cityAckAlertLead.isFinite && cityAckAlertLead >= uploadLead && cityAckAlertLead <= 2 * day,
+                  "市平台确认预警提前量", "应不少于提前上传时间，且不超过48小时")
     }
 
     /// The reply deadline for an order dispatched at `start`: upstream's if it gave one, else by urgency and type.

@@ -43,6 +43,12 @@ public enum RequestType: String, Codable, Sendable, CaseIterable {
 /// 来源渠道.
 public enum Channel: String, Codable, Sendable, CaseIterable {
     case phone, web, wechat, app, letter, other
+    /// Entered through the banner's Open311 GeoReport v2 endpoint: the banner's own, not the city's.
+    case open311
+
+    /// Did the order come from the city platform, so that its results go back there (DOMAIN §9)? Orders the
+    /// banner takes itself through Open311 are the banner's own.
+    public var reportsToCity: Bool { self != .open311 }
 }
 
 /// The kinds of unit in the organisation tree (DOMAIN §1).

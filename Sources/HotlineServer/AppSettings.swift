@@ -17,14 +17,18 @@ public struct AppSettings: Sendable {
     /// The address people use (`HOTLINE_PUBLIC_URL`, e.g. `https://12345.dlt.gov.cn`). When it is https, cookies are
     /// sent `Secure` and every answer carries `Strict-Transport-Security`.
     public var publicURL: URL?
+    /// The city platform adapter (`HOTLINE_CITY_*`).
+    public var city: CitySettings
 
     /// True when the public address is https: the server sits behind TLS, so cookies must never travel in clear.
     public var servesHTTPS: Bool { publicURL?.scheme?.lowercased() == "https" }
 
     public init(database: DatabaseConfig, sweepInterval: Int = 60, databasePoolSize: Int = 8,
-                photoDirectory: String = "hotline-photos", quality: QualityConfig = QualityConfig(), publicURL: URL? = nil) {
+                photoDirectory: String = "hotline-photos", quality: QualityConfig = QualityConfig(), publicURL: URL? = nil,
+                city: CitySettings = CitySettings()) {
         self.database = database; self.sweepInterval = sweepInterval; self.databasePoolSize = databasePoolSize
         self.photoDirectory = photoDirectory; self.quality = quality; self.publicURL = publicURL
+        self.city = city
     }
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppSettings {
@@ -54,10 +58,11 @@ public struct AppSettings: Sendable {
                 problems.append("HOTLINE_PUBLIC_URL 应为 http:// 或 https:// 开头的完整地址，现为 \(raw)")
             }
         }
+        let city = CitySettings.fromEnvironment(env, problems: &problems)
         let settings = AppSettings(database: database, sweepInterval: int("HOTLINE_SWEEP_INTERVAL", 60),
                                    databasePoolSize: max(1, int("HOTLINE_DB_POOL", 8)),
                                    photoDirectory: env["HOTLINE_PHOTO_DIR"] ?? "hotline-photos", quality: quality,
-                                   publicURL: publicURL)
+                                   publicURL: publicURL, city: city)
         guard problems.isEmpty else { throw Abort(.internalServerError, reason: "配置错误：\n" + problems.joined(separator: "\n")) }
         return settings
     }

@@ -48,7 +48,7 @@ public struct MeasureStore: Sendable {
     }
 
     /// Event kinds that cannot change a fact; writes made only of these skip the refresh.
-    static let neutralKinds: Set<EventKind> = [.created, .progress, .urged, .escalated, .handover, .flaggedProblem]
+    static let neutralKinds: Set<EventKind> = [.created, .progress, .urged, .escalated, .handover, .flaggedProblem, .amended]
 
     // MARK: Writes
 

@@ -16,5 +16,6 @@ public enum HotlineMigrations {
         M011_SignOffAndCallbacks(),
         M012_AuditLog(),
         M013_SessionHardening(),
+        M014_CityExchange(),
     ]
 }
