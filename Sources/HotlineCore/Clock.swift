@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The source of "now" for every rule; the domain never calls `Date()` itself.
 public protocol Clock: Sendable {
@@ -29,4 +30,24 @@ public final class ManualClock: Clock, @unchecked Sendable {
 public extension TimeInterval {
     static func hours(_ h: Double) -> TimeInterval { h * 3600 }
     static func minutes(_ m: Double) -> TimeInterval { m * 60 }
+}
+
+/// Another clock moved ahead by an offset that only grows. Only the demo uses it: its "fast-forward" lets a
+/// visitor watch clocks run out (the escalation ladder) without waiting.
+public final class OffsetClock: Clock {
+    private let base: any Clock
+    private let offset = Mutex<TimeInterval>(0)
+
+    public init(base: any Clock) { self.base = base }
+
+    public func now() -> Date { base.now() + offset.withLock { $0 } }
+
+    /// How far ahead of its base the clock runs.
+    public var ahead: TimeInterval { offset.withLock { $0 } }
+
+    /// Moves the clock ahead (never back: a clock going back would un-happen recorded steps).
+    public func advance(by seconds: TimeInterval) {
+        guard seconds.isFinite, seconds > 0 else { return }
+        offset.withLock { $0 += seconds }
+    }
 }

@@ -40,6 +40,14 @@ public struct TimeRules: Codable, Sendable, Equatable {
     /// A result the city platform has not yet acknowledged this long before the reply deadline raises an alert on
     /// the workstation's board (the upload rule is judged by the city's acknowledgement, DOMAIN §9).
     public var cityAckAlertLead: TimeInterval = .minutes(90)
+    /// Escalation ladder (issue 14): an unsigned 特急 order goes to the unit leader this long after dispatch…
+    public var criticalLeaderEscalation: TimeInterval = .minutes(30)
+    /// …and to the workstation this long after dispatch.
+    public var criticalWorkstationEscalation: TimeInterval = .hours(1)
+    /// Any other unsigned order goes to the unit leader this long before its sign deadline.
+    public var signEscalationLead: TimeInterval = .hours(4)
+    /// A reply not yet submitted goes to the unit leader this long before the upload deadline.
+    public var uploadEscalationLead: TimeInterval = .hours(1)
 
     public init() {}
 
@@ -71,6 +79,10 @@ public struct TimeRules: Codable, Sendable, Equatable {
         signOffLines = try value(.signOffLines, d.signOffLines)
         signOffUrgencies = try value(.signOffUrgencies, d.signOffUrgencies)
         cityAckAlertLead = try value(.cityAckAlertLead, d.cityAckAlertLead)
+        criticalLeaderEscalation = try value(.criticalLeaderEscalation, d.criticalLeaderEscalation)
+        criticalWorkstationEscalation = try value(.criticalWorkstationEscalation, d.criticalWorkstationEscalation)
+        signEscalationLead = try value(.signEscalationLead, d.signEscalationLead)
+        uploadEscalationLead = try value(.uploadEscalationLead, d.uploadEscalationLead)
     }
 
     /// Whether the unit leader must sign off this order's reply before it goes to the workstation.
@@ -104,6 +116,14 @@ public struct TimeRules: Codable, Sendable, Equatable {
         try check((1...10).contains(callbackWindowWorkingDays), "回访期限", "应在1到10个工作日之间")
         try check(cityAckAlertLead.isFinite && cityAckAlertLead >= uploadLead && cityAckAlertLead <= 2 * day,
                   "市平台确认预警提前量", "应不少于提前上传时间，且不超过48小时")
+        try check(criticalLeaderEscalation.isFinite && criticalLeaderEscalation >= 60 && criticalLeaderEscalation <= day,
+                  "特急未签收升级至分管领导", "应在1分钟到24小时之间")
+        try check(criticalWorkstationEscalation.isFinite && criticalWorkstationEscalation >= criticalLeaderEscalation
+                  && criticalWorkstationEscalation <= 2 * day, "特急未签收升级至工作站", "应不早于升级至分管领导，且不超过48小时")
+        try check(signEscalationLead.isFinite && signEscalationLead > 0 && signEscalationLead < signWindow,
+                  "未签收升级提前量", "应大于0且小于签收时限")
+        try check(uploadEscalationLead.isFinite && uploadEscalationLead > 0 && uploadEscalationLead <= 2 * day,
+                  "上传时限升级提前量", "应在0到48小时之间")
     }
 
     /// The reply deadline for an order dispatched at `start`: upstream's if it gave one, else by urgency and type.

@@ -19,6 +19,8 @@ public struct AppSettings: Sendable {
     public var publicURL: URL?
     /// The city platform adapter (`HOTLINE_CITY_*`).
     public var city: CitySettings
+    /// How notices reach people by SMS and WeCom (`HOTLINE_SMS_*`, `HOTLINE_WECOM_*`, `HOTLINE_NOTIFY_*`).
+    public var notify: NotifySettings = NotifySettings()
 
     /// True when the public address is https: the server sits behind TLS, so cookies must never travel in clear.
     public var servesHTTPS: Bool { publicURL?.scheme?.lowercased() == "https" }
@@ -59,10 +61,12 @@ public struct AppSettings: Sendable {
             }
         }
         let city = CitySettings.fromEnvironment(env, problems: &problems)
+        let notify = NotifySettings.fromEnvironment(env, problems: &problems)
         let settings = AppSettings(database: database, sweepInterval: int("HOTLINE_SWEEP_INTERVAL", 60),
                                    databasePoolSize: max(1, int("HOTLINE_DB_POOL", 8)),
                                    photoDirectory: env["HOTLINE_PHOTO_DIR"] ?? "hotline-photos", quality: quality,
                                    publicURL: publicURL, city: city)
+        if problems.isEmpty { var withNotify = settings; withNotify.notify = notify; return withNotify }
         guard problems.isEmpty else { throw Abort(.internalServerError, reason: "配置错误：\n" + problems.joined(separator: "\n")) }
         return settings
     }

@@ -19,6 +19,7 @@ final class SweepTimer: LifecycleHandler, @unchecked Sendable {
                 do {
                     let report = try await Sweeper(database: app.db, rules: app.hotline.lifecycle.rules)
                         .run(at: app.hotline.clock.now())
+                    try await app.sweepCity()
                     if report.remindersRecorded > 0 || report.hotspotsRaised > 0 {
                         app.logger.info("sweep: \(report.remindersRecorded) reminders recorded over \(report.ordersScanned) orders, \(report.hotspotsRaised) hotspots raised")
                     }

@@ -22,6 +22,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     _ = app.sessionPolicy
     _ = app.signInThrottle
     _ = app.decoyHash
+    _ = app.pendingCityImports
     app.replyScreen = ReplyScreen(config: settings.quality)
     app.photoStorage = SanitizingPhotoStorage(base: DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory)))
     // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).
@@ -48,10 +49,20 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.asyncCommands.use(RulesCommand(), as: "rules")
     app.asyncCommands.use(ReportCommand(), as: "report")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(CityImportCommand(), as: "city-import")
+    app.asyncCommands.use(Open311KeyCommand(), as: "open311-key")
+    app.asyncCommands.use(FakeCityCommand(), as: "fake-city")
+    app.asyncCommands.use(FakeNotifyCommand(), as: "fake-notify")
 
     try routes(app)
     if settings.sweepInterval > 0 {
         app.lifecycle.use(SweepTimer(interval: settings.sweepInterval))
+    }
+    if settings.notify.deliveryInterval > 0 {
+        app.lifecycle.use(NotifyWorker(interval: settings.notify.deliveryInterval))
+    }
+    if settings.city.deliveryInterval > 0 && settings.city.isConnected {
+        app.lifecycle.use(CityDeliveryTimer(interval: settings.city.deliveryInterval))
     }
 }
 

@@ -24,10 +24,20 @@ func routes(_ app: Application) throws {
     DirectoryController.register(signedIn)
     MeasuresController.register(signedIn)
     AuditPages.registerAPI(signedIn)
+    DemoFastForward.registerAPI(signedIn)
+    CityImportController.register(signedIn)
+    CityPages.registerAPI(signedIn)
 
+    CityInbound.register(app)
     SitePages.register(app)
     MeasurePages.register(app)
     AuditPages.register(app)
+    OneTapLinks.register(app)
+    DemoFastForward.register(app)
+    CityImportPages.register(app.grouped(SessionAuthenticator(), RequireWebSignIn()))
+    Open311Controller.register(app)
+    Open311KeysPage.register(app)
+    CityPages.register(app)
     StaticAssets.register(app)
 }
 

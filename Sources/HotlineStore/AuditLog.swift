@@ -10,6 +10,8 @@ public enum AuditKind: String, Codable, Sendable, CaseIterable {
     case userCreated, userDisabled, userEnabled, rolesChanged, passwordChanged, passwordReset
     case signIn, signInFailed, lockout, signOut
     case export, photoUploaded, personalDataRevealed
+    /// A person sent a dead message to the city platform again.
+    case cityRetry
     case other
 }
 

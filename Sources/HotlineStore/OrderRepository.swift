@@ -177,6 +177,7 @@ public struct OrderRepository: Sendable {
             let newEvents: [OrderEvent]
             let notices: Prepared?
             let facts: [DispatchFact]?     // nil: derived inside the transaction from the stored history
+            let city: [CityOutboundMessage] // what the city must learn of, in the same transaction (DOMAIN §9)
         }
         var plans: [Plan] = []
         var touched: [UUID?] = []
@@ -203,7 +204,8 @@ public struct OrderRepository: Sendable {
             }
             plans.append(Plan(orderID: decision.order.id, update: Prepared(update, on: sql),
                               events: past.flatMap { Self.eventsInsert(decision.events, to: decision.order.id, after: $0.lastSeq, on: sql) },
-                              newEvents: decision.events, notices: notices, facts: facts))
+                              newEvents: decision.events, notices: notices, facts: facts,
+                              city: CityReports.messages(for: decision.order, events: decision.events)))
         }
         let knownBump = Self.queueBump(touched, on: sql)
         try await write { [plans, touched, unknownLeaving] sql in
@@ -223,6 +225,9 @@ public struct OrderRepository: Sendable {
                     try await Self.appendEvents(plan.newEvents, to: plan.orderID, on: sql)
                 }
                 if let notices = plan.notices { try await notices.run(on: sql) }
+                if !plan.city.isEmpty {
+                    try await CityOutbox.enqueue(plan.city, orderID: plan.orderID, at: plan.city[0].at, on: sql)
+                }
                 if let facts = plan.facts {
                     try await MeasureStore.replace(orderID: plan.orderID, with: facts, on: sql)
                 } else {

@@ -90,6 +90,7 @@ public struct OrderService: Sendable {
     /// Changes a unit's 分管领导 or 工单受理员 (notice §6.1–6.2): the old contact row is closed, the new one
     /// opened, the workstation told, and on a handler change every open order of the unit gets a handover note.
     public func changeContact(unitID: UUID, position: ContactPosition, userID: UUID?, name: String, phone: String,
+                              wecomUserID: String? = nil,
                               handoverNote: String, by actor: Actor, at now: Date) async throws {
         guard actor.has(.admin) || (actor.has(.unitLeader) && actor.scope.contains(unitID)) else {
             throw DomainError.forbidden(action: "变更联系人")
@@ -119,6 +120,8 @@ public struct OrderService: Sendable {
             }
             try await ContactModel(unitID: unitID, position: position, userID: userID, name: trimmedName, phone: phone,
                                    since: now, changedBy: actor.userID, note: handoverNote).create(on: db)
+            // The WeCom id travels with the contact: reminders from now on reach the new person (issue 14).
+            try await NotifyRepository.setWeComUserID(wecomUserID, unitID: unitID, position: position, on: db as! any SQLDatabase)
             let notice = Notice(audience: .workstation, kind: "contact_changed",
                                 message: "\(unit.name)\(label)变更为\(trimmedName)（\(phone)）。")
             try await NoticeRepository.insert([notice], orderID: nil, at: now, on: db as! any SQLDatabase)

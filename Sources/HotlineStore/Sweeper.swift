@@ -26,6 +26,9 @@ public struct Sweeper: Sendable {
         /// Hotspots found now, and how many of them this sweep raised (the others were raised before).
         public var hotspotsFound = 0
         public var hotspotsRaised = 0
+        /// Escalation ladder steps owed now, and how many of them this sweep took (issue 14).
+        public var escalationsDue = 0
+        public var escalationsRecorded = 0
     }
 
     public func run(at now: Date) async throws -> Report {
@@ -52,6 +55,8 @@ public struct Sweeper: Sendable {
         if let hotspots {
             (report.hotspotsFound, report.hotspotsRaised) = try await sweepHotspots(hotspots, at: now)
         }
+        let ladder = try await EscalationSweep(database: database, rules: rules).run(at: now)
+        (report.escalationsDue, report.escalationsRecorded) = (ladder.due, ladder.recorded)
         return report
     }
 

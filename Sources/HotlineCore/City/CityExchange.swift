@@ -124,12 +124,28 @@ public enum CityReports {
         }
     }
 
-    /// Whether an order's result must still be acknowledged by the city, and by when the workstation must be alerted:
-    /// the reply deadline less `cityAckAlertLead`. Nil when the order owes the city no result.
-    public static func ackAlertAt(_ order: WorkOrder, rules: TimeRules) -> Date? {
-        guard order.channel.reportsToCity, let deadline = order.replyDeadline else { return nil }
-        return deadline - rules.cityAckAlertLead
+    /// The alert owed when an order's result is not yet acknowledged by the city `cityAckAlertLead` before its reply
+    /// deadline (DOMAIN §9: the upload rule is judged by the city's acknowledgement, not by when the banner queued
+    /// it). `resultAcknowledged` tells whether the city has acknowledged the order's latest approved result. Nil when
+    /// nothing is owed: a banner-only order, no deadline yet, too early, closed, or acknowledged.
+    public static func ackAlert(for order: WorkOrder, resultAcknowledged: Bool, at now: Date, rules: TimeRules) -> Notice? {
+        guard order.channel.reportsToCity, let deadline = order.replyDeadline,
+              now >= deadline - rules.cityAckAlertLead else { return nil }
+        switch order.state {
+        case .dispatched, .returnRequested, .handling, .awaitingSignOff, .replied:
+            break
+        case .awaitingCallback:
+            guard !resultAcknowledged else { return nil }
+        case .received, .closed, .merged:
+            return nil
+        }
+        let what = order.state == .awaitingCallback ? "办理结果已审核，但市平台尚未确认接收" : "办理结果尚未上报市平台"
+        return Notice(audience: .workstation, kind: "city_ack_missing",
+                      message: "工单\(order.number)\(what)；反馈时限\(Text.time(deadline))，须在时限前\(Text.duration(rules.uploadLead))由市平台确认。")
     }
+
+    /// Orders that may owe an alert at `now` have a reply deadline before this.
+    public static func ackAlertHorizon(at now: Date, rules: TimeRules) -> Date { now + rules.cityAckAlertLead }
 
     /// Was a result acknowledged at `acknowledgedAt` uploaded in time (at least `uploadLead` before the deadline)?
     public static func uploadedInTime(_ order: WorkOrder, acknowledgedAt: Date, rules: TimeRules) -> Bool {

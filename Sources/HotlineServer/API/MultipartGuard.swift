@@ -24,6 +24,8 @@ struct MultipartGuard: QuickMiddleware {
         UploadRoute(prefix: "/api/v1/photos", suffix: "", maxBytes: PhotosController.maxBytes + 64 * 1024),
         // The reply form: its text and up to `PhotoLimits.perReply` phone photos (as the route's own collect limit).
         UploadRoute(prefix: "/orders/", suffix: "/reply", maxBytes: 40 * 1024 * 1024),
+        // The city export import page (`CityImportPages`): one file of up to 20 MB.
+        UploadRoute(prefix: "/city/import", suffix: "", maxBytes: CityImportPages.uploadMaxBytes),
     ]
     /// Parts of any kind (the reply form has about 15 fields), and parts that carry a file.
     static let maxParts = 32

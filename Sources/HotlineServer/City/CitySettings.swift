@@ -107,3 +107,24 @@ public enum CityJSON {
         return d
     }
 }
+
+/// Links through which the city fetches a final reply's photos: `/city/v1/photos/<id>?expires=<unix>&sig=<hmac>`,
+/// signed with the shared secret over the expiry and the photo id, so a link works for that photo only and only
+/// until it expires.
+public enum CityPhotoLinks {
+    public static func signature(photoID: UUID, expires: Int, secret: String) -> String {
+        CitySignature.sign(secret: secret, timestamp: expires, body: Data(photoID.uuidString.lowercased().utf8))
+    }
+
+    public static func url(base: URL, photoID: UUID, expires: Int, secret: String) -> String {
+        let sig = signature(photoID: photoID, expires: expires, secret: secret)
+            .addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return base.appendingPathComponent("city/v1/photos/\(photoID.uuidString.lowercased())").absoluteString
+            + "?expires=\(expires)&sig=\(sig)"
+    }
+
+    public static func isValid(photoID: UUID, expires: Int, sig: String, secret: String, now: Date) -> Bool {
+        guard Double(expires) >= now.timeIntervalSince1970 else { return false }
+        return CitySignature.isValid(sig, secret: secret, timestamp: expires, body: Data(photoID.uuidString.lowercased().utf8))
+    }
+}

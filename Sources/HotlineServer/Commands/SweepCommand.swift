@@ -12,6 +12,8 @@ struct SweepCommand: AsyncCommand {
         let app = context.application
         try await prepareDatabase(app)
         let report = try await Sweeper(database: app.db, rules: app.hotline.lifecycle.rules).run(at: app.hotline.clock.now())
+        let cityAlerts = try await app.sweepCity()
+        if cityAlerts > 0 { context.console.print("市平台未确认预警：\(cityAlerts)条") }
         context.console.print("扫描工单 \(report.ordersScanned) 件，应提醒 \(report.remindersDue) 条，新记录 \(report.remindersRecorded) 条；"
             + "集中诉求 \(report.hotspotsFound) 处，新预警 \(report.hotspotsRaised) 处。")
     }

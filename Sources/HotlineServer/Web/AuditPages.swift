@@ -32,6 +32,7 @@ enum AuditTrail {
         case .export: "导出"
         case .photoUploaded: "上传照片"
         case .personalDataRevealed: "查看个人信息"
+        case .cityRetry: "重发市平台消息"
         case .other: "其他"
         }
     }

@@ -110,8 +110,14 @@ enum ListPages {
             q: query.q ?? "", state: query.state ?? "", deadline: query.deadline ?? "",
             states: OrderState.allCases.map { ListPage.Option(value: $0.rawValue, label: Text.state($0), selected: $0.rawValue == query.state) },
             units: unitOptions, unit: query.unit ?? "", problem: query.problem == "1")
-        var page = ListPage(heading: "工单总览", rows: orders.map { OrderRowView($0, units: units, now: req.now, rules: rules) },
-                            total: total, empty: "没有符合条件的工单。", filters: filters)
+        // The delivery state of each result sent to the city (DOMAIN §9), for the workstation.
+        let cityBadges = actor.roles.contains(where: \.isWorkstationWide) ? try await CityBoard.badges(for: orders, on: req.db) : [:]
+        let rows = orders.map { order in
+            var row = OrderRowView(order, units: units, now: req.now, rules: rules)
+            if let badge = cityBadges[order.id] { row.badges.append(badge) }
+            return row
+        }
+        var page = ListPage(heading: "工单总览", rows: rows, total: total, empty: "没有符合条件的工单。", filters: filters)
         page.hotspots = try await HotspotBoard.load(req, actor: actor)
         return try await Web.render(req, "list", title: "工单总览", active: "orders", wide: true, page)
     }

@@ -119,6 +119,8 @@ enum SitePages {
         var form: [String: String]
         var categories: [Category]
         var ruleForm: [String: String]
+        /// Whether to link the demo's fast-forward (issue 14); the route itself answers 404 outside the demo.
+        var demoFastForward = DemoFastForward.linkShown.load(ordering: .relaxed)
         struct User: Encodable { var id: String; var username: String; var name: String; var roles: String; var unit: String; var active: Bool }
         struct Category: Encodable { var name: String; var unit: String }
     }
@@ -140,6 +142,9 @@ enum SitePages {
                 .init(label: "特急反馈", value: "\(Int(r.criticalReplyHours))小时"), .init(label: "紧急反馈", value: "\(Int(r.urgentReplyHours))小时"),
                 .init(label: "一般反馈", value: "\(r.normalReplyWorkingDays)个工作日"), .init(label: "疑难复杂", value: "\(r.complexReplyWorkingDays)个工作日"),
                 .init(label: "提醒", value: r.reminderLeads.map(h).joined(separator: "、") + "前"),
+                .init(label: "特急未签收升级", value: "派单后\(Text.duration(r.criticalLeaderEscalation))至分管领导，\(Text.duration(r.criticalWorkstationEscalation))至工作站"),
+                .init(label: "未签收升级", value: "签收时限前\(Text.duration(r.signEscalationLead))至分管领导"),
+                .init(label: "未上传升级", value: "上传时限前\(Text.duration(r.uploadEscalationLead))至分管领导"),
             ],
             holidays: lifecycle.calendar.holidays.sorted().joined(separator: " "),
             makeUp: lifecycle.calendar.makeUpWorkdays.sorted().joined(separator: " "),
@@ -151,6 +156,8 @@ enum SitePages {
                 "signHours": "\(r.signWindow / 3600)", "returnHours": "\(r.returnWindow / 3600)", "uploadHours": "\(r.uploadLead / 3600)",
                 "extensionHours": "\(r.extensionLead / 3600)", "criticalHours": "\(r.criticalReplyHours)", "urgentHours": "\(r.urgentReplyHours)",
                 "normalDays": "\(r.normalReplyWorkingDays)", "complexDays": "\(r.complexReplyWorkingDays)", "redoDays": "\(r.redoReplyWorkingDays)",
+                "escalateLeaderMinutes": "\(r.criticalLeaderEscalation / 60)", "escalateWorkstationMinutes": "\(r.criticalWorkstationEscalation / 60)",
+                "escalateSignHours": "\(r.signEscalationLead / 3600)", "escalateUploadHours": "\(r.uploadEscalationLead / 3600)",
             ])
     }
 
@@ -226,6 +233,15 @@ extension SitePages {
         rules.signWindow = sign * 3600; rules.returnWindow = ret * 3600; rules.uploadLead = upload * 3600
         rules.extensionLead = ext * 3600; rules.criticalReplyHours = critical; rules.urgentReplyHours = urgent
         rules.normalReplyWorkingDays = normal; rules.complexReplyWorkingDays = complex; rules.redoReplyWorkingDays = redo
+        // The escalation ladder (issue 14): a form without these fields keeps the numbers in force.
+        let ladder: [(String, Double, WritableKeyPath<TimeRules, TimeInterval>)] = [
+            ("escalateLeaderMinutes", 60, \.criticalLeaderEscalation), ("escalateWorkstationMinutes", 60, \.criticalWorkstationEscalation),
+            ("escalateSignHours", 3600, \.signEscalationLead), ("escalateUploadHours", 3600, \.uploadEscalationLead)]
+        for (key, scale, path) in ladder {
+            guard let text = f[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
+            guard let value = Double(text) else { return try await adminError(req, "请填写数字。", status: .unprocessableEntity, form: f) }
+            rules[keyPath: path] = value * scale
+        }
         do { try rules.validate() } catch { return try await adminError(req, error.message, status: .unprocessableEntity, form: f) }
         let old = req.application.hotline.lifecycle.rules
         try await SettingsRepository(database: req.db).save(rules: rules, at: req.now)

@@ -48,6 +48,7 @@ enum Web {
         }
         if actor.has(.dispatcher) { nav.append(NavItem(href: "/orders/new", label: "登记工单", active: active == "new")) }
         nav += MeasurePages.nav(actor, active: active)
+        if actor.hasAny([.dispatcher, .reviewer, .supervisor, .admin]) { nav.append(NavItem(href: "/city", label: "市平台交换", active: active == "city")) }
         nav.append(NavItem(href: "/inbox", label: "消息", active: active == "inbox"))
         nav.append(NavItem(href: "/units", label: "单位通讯录", active: active == "units"))
         if actor.has(.admin) { nav.append(NavItem(href: "/admin", label: "系统管理", active: active == "admin")) }

@@ -37,10 +37,13 @@ struct M014_CityExchange: AsyncMigration {
             .field("status", .int, .required)
             .field("outcome", .string, .required)
             .create()
-        // One alert per order whose result the city has not acknowledged in time (the sweep's key).
+        // One alert per order and reply deadline whose result the city has not acknowledged in time (the sweep's
+        // key: a moved deadline owes a new alert).
         try await database.schema("city_ack_alerts")
-            .field("order_id", .uuid, .identifier(auto: false))
+            .field("order_id", .uuid, .required)
+            .field("deadline_at", .datetime, .required)
             .field("raised_at", .datetime, .required)
+            .unique(on: "order_id", "deadline_at")
             .create()
     }
 

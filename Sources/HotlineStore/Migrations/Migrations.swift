@@ -17,5 +17,8 @@ public enum HotlineMigrations {
         M012_AuditLog(),
         M013_SessionHardening(),
         M014_CityExchange(),
+        M015_Open311Keys(),
+        M016_Notify(),
+        M017_Escalations(),
     ]
 }
