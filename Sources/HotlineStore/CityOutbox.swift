@@ -120,6 +120,26 @@ public struct CityOutbox: Sendable {
         }.count == 1
     }
 
+    /// Records many acknowledgements in one transaction (one commit for a whole delivery round). Answers how many
+    /// this call recorded.
+    @discardableResult
+    public func acknowledge(_ acks: [(id: UUID, ack: CityAcknowledgement, sentAt: Date, receivedAt: Date)]) async throws -> Int {
+        guard !acks.isEmpty else { return 0 }
+        return try await write { sql in
+            var recorded = 0
+            for a in acks {
+                recorded += try await sql.raw("""
+                    UPDATE city_outbox SET status = 'acknowledged', acknowledged_at = \(bind: a.ack.acknowledgedAt),
+                           ack_received_at = \(bind: a.receivedAt), sent_at = \(bind: a.sentAt),
+                           lease_owner = NULL, lease_until = NULL, last_error = NULL
+                    WHERE id = \(bind: a.id) AND status = 'pending'
+                    RETURNING id
+                    """).all().count
+            }
+            return recorded
+        }
+    }
+
     /// Records a failed try by `owner`: retried at `retryAt`, or dead (on the dead-letter list) when it is nil.
     /// A claim that another instance took over after the lease ran out is left to that instance.
     public func fail(_ id: UUID, owner: String, error: String, retryAt: Date?, sentAt: Date) async throws {

@@ -159,14 +159,17 @@ public struct CityDeliveryWorker: Sendable {
             }
             return results
         }
+        // The acknowledgements of a round share one commit. A crash before it only means the messages go again
+        // when their leases run out, and the city applies each message id once.
+        var acks: [(id: UUID, ack: CityAcknowledgement, sentAt: Date, receivedAt: Date)] = []
         for outcome in outcomes {
             switch outcome {
-            case .acknowledged: round.acknowledged += 1
+            case .acknowledged(let id, let ack, let sentAt, let receivedAt): acks.append((id, ack, sentAt, receivedAt))
             case .failed: round.failed += 1
             case .dead: round.dead += 1
-            case .storeError: round.failed += 1
             }
         }
+        round.acknowledged = try await outbox.acknowledge(acks)
         return round
     }
 
@@ -182,19 +185,16 @@ public struct CityDeliveryWorker: Sendable {
         return total
     }
 
-    enum Outcome: Sendable { case acknowledged, failed, dead, storeError }
+    enum Outcome: Sendable {
+        case acknowledged(UUID, CityAcknowledgement, sentAt: Date, receivedAt: Date)
+        case failed, dead
+    }
 
     func deliver(_ entry: CityOutbox.Entry, _ message: CityOutboundMessage) async -> Outcome {
         let sentAt = clock.now()
         do {
             let ack = try await platform.deliver(message)
-            do {
-                try await outbox.acknowledge(entry.id, ack: ack, sentAt: sentAt, receivedAt: clock.now())
-                return .acknowledged
-            } catch {
-                // Delivered but not recorded: the lease runs out and the message goes again; the city dedups it.
-                return .storeError
-            }
+            return .acknowledged(entry.id, ack, sentAt: sentAt, receivedAt: clock.now())
         } catch {
             let failure = error as? CityDeliveryError ?? CityDeliveryError(String(describing: error))
             let giveUp = failure.permanent || entry.attempts >= settings.maxAttempts

@@ -12,5 +12,6 @@ package enum DeveloperCommands {
         app.asyncCommands.use(MeasuresBenchCommand(), as: "bench-measures")
         app.asyncCommands.use(ReplyIndexBenchCommand(), as: "bench-replies")
         app.asyncCommands.use(LoadSeedCommand(), as: "loadseed")
+        app.asyncCommands.use(CityOutboxBenchCommand(), as: "bench-city-outbox")
     }
 }
