@@ -24,6 +24,7 @@ public func startWithDemo(_ app: Application, url: String = "http://127.0.0.1:80
         print("演示：管理员可在 \(url)/admin/demo 快进时钟，观看无人签收的特急工单逐级升级。")
     }
     print(message)
+    try await CityDemo.start(app, url: url)
     try await NotifyDemo.start(app, url: url)
     return message
 }
