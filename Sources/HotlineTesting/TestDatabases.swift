@@ -70,16 +70,24 @@ public final class TestDatabase: Sendable {
             }
         case .postgres:
             let admin = Engine.postgresAdminURL
-            try await Self.onAdmin(admin) { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+            // Tests run in parallel, each with its own pools: wait for a share of the server's connections.
+            await PostgresBudget.shared.acquire(adminURL: admin)
+            do {
+                try await Self.onAdmin(admin) { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+            } catch {
+                await PostgresBudget.shared.release()
+                throw error
+            }
             guard let slash = admin.range(of: "/", options: .backwards) else { throw DatabaseConfig.ParseError.unsupported(admin) }
             let url = String(admin[..<slash.lowerBound]) + "/" + name
             return TestDatabase(engine: engine, config: .postgres(url: url)) {
                 try? await Self.onAdmin(admin) { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+                await PostgresBudget.shared.release()
             }
         }
     }
 
-    private static func onAdmin(_ url: String, _ body: @Sendable (any SQLDatabase) async throws -> Void) async throws {
+    static func onAdmin(_ url: String, _ body: @Sendable (any SQLDatabase) async throws -> Void) async throws {
         let admin = try StandaloneDatabase(.postgres(url: url))
         do {
             try await body(admin.database as! any SQLDatabase)
@@ -108,4 +116,64 @@ public func withMigratedStore<T: Sendable>(_ engine: Engine, _ body: (Standalone
         await test.drop()
         throw error
     }
+}
+
+/// How many PostgreSQL test databases may be in use at once, sized to the server the tests run against: a test's
+/// app opens up to `connectionsPerTest` connections (pools of `databasePoolSize` per event loop, plus the admin
+/// connection), so against a stock server (`max_connections` 100) fewer tests use PostgreSQL at once than against
+/// the cluster `scripts/postgres.sh` starts (300). `HOTLINE_TEST_PG_SLOTS` sets the number by hand.
+/// A test that waits longer than `patience` goes ahead anyway, so that a test holding two databases can never
+/// wait for itself.
+public actor PostgresBudget {
+    public static let shared = PostgresBudget()
+    /// Connections one test may hold at its peak.
+    public static let connectionsPerTest = 10
+    static let patience: Duration = .seconds(120)
+
+    private var slots: Int?
+    private var inUse = 0
+
+    /// The number of slots: from the environment, else from the server's free connections.
+    public func size(adminURL: String) async -> Int {
+        if let slots { return slots }
+        var computed = 8
+        if let raw = ProcessInfo.processInfo.environment["HOTLINE_TEST_PG_SLOTS"], let n = Int(raw), n > 0 {
+            computed = n
+        } else {
+            let free = LockedBox(0)
+            try? await TestDatabase.onAdmin(adminURL) { sql in
+                let max = try await sql.raw("SELECT current_setting('max_connections')::int AS n").first()?.decode(column: "n", as: Int.self) ?? 100
+                let reserved = try await sql.raw("SELECT current_setting('superuser_reserved_connections')::int AS n").first()?.decode(column: "n", as: Int.self) ?? 3
+                let used = try await sql.raw("SELECT count(*)::int AS n FROM pg_stat_activity").first()?.decode(column: "n", as: Int.self) ?? 0
+                free.set(max - reserved - used)
+            }
+            computed = Swift.max(1, (free.get() - 5) / Self.connectionsPerTest)
+        }
+        slots = computed
+        return computed
+    }
+
+    func acquire(adminURL: String) async {
+        let limit = await size(adminURL: adminURL)
+        let clock = ContinuousClock()
+        let deadline = clock.now + Self.patience
+        // Polled rather than queued: a waiter that gives up leaves nothing behind.
+        while inUse >= limit && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        inUse += 1
+    }
+
+    func release() {
+        inUse = Swift.max(0, inUse - 1)
+    }
+}
+
+/// A value shared with a `@Sendable` closure.
+final class LockedBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ value: T) { self.value = value }
+    func get() -> T { lock.withLock { value } }
+    func set(_ v: T) { lock.withLock { value = v } }
 }

@@ -14,7 +14,8 @@ public enum CityDemo {
     public static func start(_ app: Application, url: String) async throws -> String {
         guard app.environment != .testing, !app.hotline.settings.city.isConnected,
               let banner = URL(string: url) else { return "" }
-        let secret = [UInt8].random(count: 24).map { String(format: "%02x", $0) }.joined()
+        // A configured secret stays (a real city may already sign with it); otherwise the demo makes one.
+        let secret = app.hotline.settings.city.secret ?? [UInt8].random(count: 24).map { String(format: "%02x", $0) }.joined()
         let clock = app.hotline.clock
         let fake: FakeCity
         do {
