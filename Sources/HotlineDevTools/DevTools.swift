@@ -8,6 +8,7 @@ public enum DevTools {
     public static func registerCommands(in app: Application) {
         DeveloperCommands.register(in: app)
         app.asyncCommands.use(QualityEvalCommand(), as: "quality-eval")
+        app.asyncCommands.use(ReplyEvalCommand(), as: "quality-eval-replies")
         app.asyncCommands.use(CityImportBenchCommand(), as: "bench-city-import")
         app.asyncCommands.use(NotifyBenchCommand(), as: "bench-notify")
     }

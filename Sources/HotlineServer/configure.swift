@@ -23,6 +23,7 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     _ = app.signInThrottle
     _ = app.decoyHash
     _ = app.pendingCityImports
+    _ = app.dispatchModelCache
     app.replyScreen = ReplyScreen(config: settings.quality)
     app.photoStorage = SanitizingPhotoStorage(base: DiskPhotoStorage(folder: URL(fileURLWithPath: settings.photoDirectory)))
     // Every error, on every route, answers as {code, message} (JSON for the API, a page for people).
@@ -53,6 +54,8 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.asyncCommands.use(Open311KeyCommand(), as: "open311-key")
     app.asyncCommands.use(FakeCityCommand(), as: "fake-city")
     app.asyncCommands.use(FakeNotifyCommand(), as: "fake-notify")
+    app.asyncCommands.use(DispatchTrainCommand(), as: "dispatch-train")
+    if app.environment != .testing, DispatchTrainTimer.hours() > 0 { app.lifecycle.use(DispatchTrainTimer(hours: DispatchTrainTimer.hours())) }
 
     try routes(app)
     if settings.sweepInterval > 0 {

@@ -24,9 +24,11 @@ func routes(_ app: Application) throws {
     DirectoryController.register(signedIn)
     MeasuresController.register(signedIn)
     AuditPages.registerAPI(signedIn)
+    NotifyController.register(signedIn)
     DemoFastForward.registerAPI(signedIn)
     CityImportController.register(signedIn)
     CityPages.registerAPI(signedIn)
+    DispatchController.register(signedIn)
 
     CityInbound.register(app)
     SitePages.register(app)
@@ -38,6 +40,7 @@ func routes(_ app: Application) throws {
     Open311Controller.register(app)
     Open311KeysPage.register(app)
     CityPages.register(app)
+    RoutingPage.register(app)
     StaticAssets.register(app)
 }
 

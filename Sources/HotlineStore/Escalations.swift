@@ -59,11 +59,26 @@ public struct EscalationSweep: Sendable {
             }
             outcome.due += owed.reduce(0) { $0 + $1.1.count }
             for chunk in stride(from: 0, to: owed.count, by: chunkSize).map({ Array(owed[$0..<min($0 + chunkSize, owed.count)]) }) {
-                outcome.recorded += try await take(chunk, at: now)
+                // Most steps owed now were taken by an earlier sweep: leave those out with one read, so that a sweep
+                // every minute does not take the writer for steps that are already there.
+                let taken = try await existingKeys(chunk.flatMap { $0.1.map(\.key) }, on: sql)
+                let fresh = chunk.map { ($0.0, $0.1.filter { !taken.contains($0.key) }) }.filter { !$0.1.isEmpty }
+                outcome.recorded += try await take(fresh, at: now)
             }
             if rows.count < pageSize { break }
         }
         return outcome
+    }
+
+    /// Which of these keys are recorded already.
+    func existingKeys(_ keys: [String], on sql: any SQLDatabase) async throws -> Set<String> {
+        var found: Set<String> = []
+        for part in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
+            for row in try await sql.select().column("dedupe_key").from("escalations").where("dedupe_key", .in, part).all() {
+                found.insert(try row.decode(column: "dedupe_key", as: String.self))
+            }
+        }
+        return found
     }
 
     /// Orders whose steps are taken in one transaction: short enough not to hold a writer long, long enough that
@@ -115,12 +130,31 @@ public struct EscalationSweep: Sendable {
             }
             let taken = candidates.filter { bumped.contains($0.orderID) }
             guard !taken.isEmpty else { return 0 }
-            for id in orderIDs where bumped.contains(id) {
-                try await OrderRepository.appendEvents(taken.filter { $0.orderID == id }.map { $0.event(at: now) }, to: id, on: sql)
-            }
+            try await appendEvents(taken, at: now, on: sql)
             try await NoticeRepository.insert(taken.map { ($0.orderID, $0.notice) }, at: now, on: sql)
             return taken.count
         }
+    }
+
+    /// The steps' history entries, numbered after the highest number of each order, read in this transaction
+    /// (the version check above holds each order against any other writer until commit).
+    private func appendEvents(_ taken: [EscalationDue], at now: Date, on sql: any SQLDatabase) async throws {
+        let ids = Array(Set(taken.map(\.orderID)))
+        var last: [UUID: Int] = [:]
+        for row in try await sql.select().column("order_id").column(SQLFunction("MAX", args: SQLColumn("seq")), as: "m")
+            .from("order_events").where("order_id", .in, ids).groupBy("order_id").all() {
+            last[try row.decode(column: "order_id", as: UUID.self)] = try row.decode(column: "m", as: Int?.self) ?? 0
+        }
+        let insert = sql.insert(into: "order_events")
+            .columns("id", "order_id", "seq", "kind", "actor_id", "actor_name", "at", "changes", "note")
+        for step in taken {
+            let seq = (last[step.orderID] ?? 0) + 1
+            last[step.orderID] = seq
+            let e = step.event(at: now)
+            insert.values(SQLBind(UUID()), SQLBind(step.orderID), SQLBind(seq), SQLBind(e.kind.rawValue), SQLBind(e.actorID),
+                          SQLBind(e.actorName), SQLBind(e.at), SQLBind(JSON.encode(e.changes)), SQLBind(e.note))
+        }
+        try await insert.run()
     }
 
     /// One step taken, as the order page shows it.

@@ -41,13 +41,17 @@ extension NotifyRepository {
 
     /// Takes up to `limit` queued deliveries that are due, for `lease` seconds: no other worker sends them meanwhile;
     /// a worker that dies leaves them to be taken again when the lease runs out. `owner` must be unique per claim.
-    public func claim(owner: String, limit: Int, lease: TimeInterval, now: Date) async throws -> [Delivery] {
-        try await sql.raw("""
+    /// Only deliveries of `channels` (those this instance can send) are taken; the rest wait for one that can.
+    public func claim(owner: String, limit: Int, lease: TimeInterval, now: Date,
+                      channels: [NotifyChannelKind] = NotifyChannelKind.allCases) async throws -> [Delivery] {
+        guard !channels.isEmpty else { return [] }
+        return try await sql.raw("""
             UPDATE notify_deliveries SET lease_owner = \(bind: owner), lease_until = \(bind: now + lease)
             WHERE id IN (
                 SELECT d.id FROM notify_deliveries d
                 WHERE d.status = 'queued' AND d.next_attempt_at <= \(bind: now)
                   AND (d.lease_until IS NULL OR d.lease_until < \(bind: now))
+                  AND d.channel IN (\(binds: channels.map(\.rawValue)))
                 ORDER BY d.next_attempt_at LIMIT \(bind: limit))
               AND status = 'queued' AND (lease_until IS NULL OR lease_until < \(bind: now))
             RETURNING \(unsafeRaw: Self.deliveryColumns.joined(separator: ", "))
@@ -132,5 +136,26 @@ extension NotifyRepository {
         try await sql.update("unit_contacts").set("wecom_user_id", to: SQLBind((value?.isEmpty ?? true) ? nil : value))
             .where("unit_id", .equal, unitID).where("position", .equal, position.rawValue).where("until", .is, SQLLiteral.null)
             .run()
+    }
+}
+
+extension NotifyRepository {
+    /// The handover rule for messages not yet sent: when a unit's 分管领导 or 工单受理员 changes, the personal
+    /// messages still waiting for the old one (e.g. held back by quiet hours) are withdrawn and their notices fanned
+    /// out again, now to the current contact. Messages a worker is sending at this moment are left to it.
+    public static func rerouteQueued(unitID: UUID, position: ContactPosition, on sql: any SQLDatabase) async throws {
+        let audience = (position == .handler ? Audience.unitHandlers(unitID) : Audience.unitLeader(unitID)).key
+        let personal = NotifyChannelKind.personal.map(\.rawValue)
+        try await sql.raw("""
+            DELETE FROM notify_fanout WHERE notification_id IN (
+                SELECT d.notification_id FROM notify_deliveries d JOIN notifications n ON n.id = d.notification_id
+                WHERE n.audience = \(bind: audience) AND d.status = 'queued' AND d.lease_owner IS NULL
+                  AND d.channel IN (\(binds: personal)))
+            """).run()
+        try await sql.raw("""
+            DELETE FROM notify_deliveries
+            WHERE status = 'queued' AND lease_owner IS NULL AND channel IN (\(binds: personal))
+              AND notification_id IN (SELECT id FROM notifications WHERE audience = \(bind: audience))
+            """).run()
     }
 }

@@ -126,7 +126,9 @@ public struct NotifyRepository: Sendable {
                             hasPhone: !(person.phone ?? "").isEmpty, hasWeComID: !(person.wecomUserID ?? "").isEmpty)
                         if kinds.isEmpty { continue }
                         var params = base
-                        if let linkBase = plan.linkBase, let order = n.orderID, let user = person.userID {
+                        // The one-tap link signs: only handlers (who sign) get one.
+                        if let linkBase = plan.linkBase, let order = n.orderID, let user = person.userID,
+                           n.audience.hasPrefix("handlers:") {
                             let token = NotifyLinks.newToken()
                             links.append((NotifyLinks.hash(token), user, order))
                             params["link"] = "\(linkBase)/t/\(token)"
@@ -216,11 +218,12 @@ public struct NotifyRepository: Sendable {
             }
     }
 
-    /// The group robots of the unit an audience belongs to (the workstation's for the workstation).
+    /// The group robot of the unit whose handlers a notice is for (the workstation's for the workstation); notices
+    /// to a leader alone stay out of the group.
     func robotKeys(of audience: String) async throws -> [String] {
         let parts = audience.split(separator: ":", maxSplits: 1).map(String.init)
         let units: [UUID]
-        if parts.count == 2, let unit = UUID(uuidString: parts[1]) {
+        if parts.count == 2, parts[0] == "handlers", let unit = UUID(uuidString: parts[1]) {
             units = [unit]
         } else if audience == Audience.workstation.key {
             units = try await sql.select().column("id").from("units").where("kind", .equal, UnitKind.workstation.rawValue).all()

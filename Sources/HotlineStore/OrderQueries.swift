@@ -19,6 +19,8 @@ public struct OrderFilter: Sendable {
     public var deadline: DeadlineFilter?
     public var keyword: String?
     public var problemOnly = false
+    /// Only orders the escalation ladder has climbed (issue 14).
+    public var escalatedOnly = false
     public var limit = 50
     public var offset = 0
 
@@ -49,6 +51,7 @@ extension OrderRepository {
         if let from = f.receivedFrom { q = q.where("received_at", .greaterThanOrEqual, from) }
         if let to = f.receivedTo { q = q.where("received_at", .lessThan, to) }
         if f.problemOnly { q = q.where("is_problem", .equal, true) }
+        if f.escalatedOnly { q = q.where(SQLRaw("id IN (SELECT order_id FROM escalations)")) }
         // The core's deadline status as bounds on the stored next deadline (`TimeRules.deadlineBounds`).
         let running = TimeRules.runningStateNames
         let (overdueBefore, soon) = rules.deadlineBounds(at: now)

@@ -122,6 +122,7 @@ public struct OrderService: Sendable {
                                    since: now, changedBy: actor.userID, note: handoverNote).create(on: db)
             // The WeCom id travels with the contact: reminders from now on reach the new person (issue 14).
             try await NotifyRepository.setWeComUserID(wecomUserID, unitID: unitID, position: position, on: db as! any SQLDatabase)
+            try await NotifyRepository.rerouteQueued(unitID: unitID, position: position, on: db as! any SQLDatabase)
             let notice = Notice(audience: .workstation, kind: "contact_changed",
                                 message: "\(unit.name)\(label)变更为\(trimmedName)（\(phone)）。")
             try await NoticeRepository.insert([notice], orderID: nil, at: now, on: db as! any SQLDatabase)

@@ -76,6 +76,20 @@ struct EscalationPlannerTests {
         #expect(!steps(critical, at: clock).contains(.criticalToWorkstation))
     }
 
+    @Test func aStepIsOwedOnlyUntilTheDeadlineItWarnsOf() throws {
+        // Past the deadline the breach reminders speak; a late sweep or an old order does not send stale warnings.
+        let normal = try f.dispatched()
+        #expect(steps(normal, at: ManualClock(t0 + .hours(20))) == [.signToLeader])
+        #expect(steps(normal, at: ManualClock(t0 + .hours(20) + 1)).isEmpty)
+        let handling = try f.handling()
+        let upload = handling.replyDeadline! - TimeRules().uploadLead
+        #expect(steps(handling, at: ManualClock(upload)) == [.uploadToLeader])
+        #expect(steps(handling, at: ManualClock(upload + 1)).isEmpty)
+        let critical = try f.dispatched(urgency: .critical)
+        #expect(steps(critical, at: ManualClock(critical.signDeadline!)).count == 2)
+        #expect(steps(critical, at: ManualClock(critical.signDeadline! + 1)).isEmpty)
+    }
+
     @Test func anOrderTheUnitAskedToReturnIsNotEscalated() throws {
         let o = try f.act(.requestReturn(reason: "该小区供暖由旗住建局直管，不属于本镇职责范围，请改派。"),
                           try f.dispatched(), f.handlerA, at: t0 + .hours(1))
@@ -95,9 +109,9 @@ struct EscalationPlannerTests {
         #expect(again.first?.audience == .unitLeader(f.unitB))
         // An extension moves the upload deadline: the upload step is owed again for the new one.
         var handling = try f.handling()
-        let before = EscalationPlanner().due(for: handling, at: handling.replyDeadline!)
+        let before = EscalationPlanner().due(for: handling, at: handling.replyDeadline! - .hours(1.5))
         handling.replyDeadline! += .hours(72)
-        let after = EscalationPlanner().due(for: handling, at: handling.replyDeadline!)
+        let after = EscalationPlanner().due(for: handling, at: handling.replyDeadline! - .hours(1.5))
         #expect(before.map(\.step) == [.uploadToLeader] && after.map(\.step) == [.uploadToLeader])
         #expect(before.first?.key != after.first?.key)
     }

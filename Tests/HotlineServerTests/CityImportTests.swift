@@ -244,6 +244,7 @@ struct CityImportAPITests {
                                                                "Cookie: \(cookie.first(name: .cookie) ?? "")"],
                                                      declaredLength: 30 * 1024 * 1024, sent: 64 * 1024)
             #expect(page.hasPrefix("HTTP/1.1 413"), "\(page.prefix(200))")
+            await api.app.server.shutdown()
             let huge = try await Self.post(api, Data(repeating: 0x41, count: 21 * 1024 * 1024), as: b.dispatcher)
             #expect(huge.status == .payloadTooLarge)
             // Garbage bytes and a zip that is no workbook are 400 with a message.

@@ -46,6 +46,48 @@ func withRunningBanner<T>(_ engine: Engine, _ body: (RunningBanner) async throws
     }
 }
 
+/// Runs `body` with two banner instances serving HTTP on one database (as two processes would), the mini banner
+/// seeded and the shared secret set on both.
+func withTwoRunningBanners<T>(_ engine: Engine, _ body: (RunningBanner, RunningBanner) async throws -> T) async throws -> T {
+    let test = try await TestDatabase.create(engine)
+    let clock = ManualClock(MiniBanner.t0)
+    var apps: [Application] = []
+    func stopAll() async {
+        for app in apps {
+            await app.server.shutdown()
+            try? await app.asyncShutdown()
+        }
+        await test.drop()
+    }
+    do {
+        var banners: [RunningBanner] = []
+        var mini: MiniBanner?
+        for i in 0..<2 {
+            let app = try await Application.make(.testing)
+            apps.append(app)
+            app.logger.logLevel = .warning
+            try await configure(app, settings: AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: 4), clock: clock)
+            app.hotline.settings.city.secret = CityHarness.secret
+            if i == 0 {
+                try await prepareDatabase(app)
+                mini = try await MiniBanner.seed(on: app.db)
+            } else {
+                try await loadRules(app)
+            }
+            try await app.asyncBoot()
+            try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+            let port = try #require(app.http.server.shared.localAddress?.port)
+            banners.append(RunningBanner(app: app, url: URL(string: "http://127.0.0.1:\(port)")!, clock: clock, mini: mini!))
+        }
+        let result = try await body(banners[0], banners[1])
+        await stopAll()
+        return result
+    } catch {
+        await stopAll()
+        throw error
+    }
+}
+
 /// The city's way in (DOMAIN §9): signed messages applied once each, refusals that change nothing, photo links.
 @Suite("City inbound messages") struct CityInboundTests {
     static let hour: TimeInterval = 3600
@@ -331,6 +373,56 @@ func withRunningBanner<T>(_ engine: Engine, _ body: (RunningBanner) async throws
                 throw error
             }
             await city.stop()
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func copiesArrivingAtOnceOnTwoInstancesAreAppliedExactlyOnce(engine: Engine) async throws {
+        try await withTwoRunningBanners(engine) { one, two in
+            _ = try await one.mini.dispatched("Y-1")
+            let toOne = try await FakeCity.start(port: 0, bannerURL: one.url, secret: CityHarness.secret, now: { one.clock.now() })
+            let toTwo = try await FakeCity.start(port: 0, bannerURL: two.url, secret: CityHarness.secret, now: { one.clock.now() })
+            do {
+                let urge = CityInboundMessage(messageID: "y-1", kind: .urge, orderNumber: "Y-1", note: "请加快办理。")
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for i in 0..<8 { group.addTask { try await (i % 2 == 0 ? toOne : toTwo).push(urge).status } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.sorted() == [200] + Array(repeating: 409, count: 7), "\(statuses)")
+                let order = try #require(try await two.app.orderService.orders.find(number: "Y-1"))
+                #expect(try await two.app.orderService.orders.events(of: order.id).filter { $0.kind == .urged }.count == 1)
+                #expect(try await CityInbox(database: two.app.db).find("y-1")?.status == .applied)
+            } catch {
+                await toOne.stop(); await toTwo.stop()
+                throw error
+            }
+            await toOne.stop(); await toTwo.stop()
+        }
+    }
+
+    /// An instance that died between claiming and recording leaves a `processing` row: copies are refused while it
+    /// may still be at work, and the message is taken over only once the claim is stale.
+    @Test(arguments: Engine.all)
+    func anAbandonedClaimIsTakenOverOnlyOnceStale(engine: Engine) async throws {
+        try await withHotlineApp(engine) { app in
+            let inbox = CityInbox(database: app.db, staleAfter: 600)
+            let t0 = MiniBanner.t0
+            #expect(try await inbox.claim(messageID: "z-1", kind: "urge", orderNumber: "Z-1", at: t0) == .claimed)
+            #expect(try await inbox.claim(messageID: "z-1", kind: "urge", orderNumber: "Z-1", at: t0 + 599)
+                    == .duplicate(status: .processing, outcome: ""))
+            #expect(try await inbox.claim(messageID: "z-1", kind: "urge", orderNumber: "Z-1", at: t0 + 601) == .claimed)
+            // Taken over once: the next copy is a duplicate again.
+            #expect(try await inbox.claim(messageID: "z-1", kind: "urge", orderNumber: "Z-1", at: t0 + 602)
+                    == .duplicate(status: .processing, outcome: ""))
+            try await inbox.record(messageID: "z-1", outcome: "done")
+            // An applied message is never taken over, however old.
+            #expect(try await inbox.claim(messageID: "z-1", kind: "urge", orderNumber: "Z-1", at: t0 + 86_400)
+                    == .duplicate(status: .applied, outcome: "done"))
+            // A released claim frees the id.
+            #expect(try await inbox.claim(messageID: "z-2", kind: "urge", orderNumber: "Z-2", at: t0) == .claimed)
+            try await inbox.release(messageID: "z-2")
+            #expect(try await inbox.find("z-2") == nil)
+            #expect(try await inbox.claim(messageID: "z-2", kind: "urge", orderNumber: "Z-2", at: t0) == .claimed)
         }
     }
 }

@@ -62,6 +62,13 @@ struct DemoFastForwardTests {
                 #expect(res.status == .unprocessableEntity, "\(bad): \(res.body.string)")
                 #expect(res.errorCode == "invalid_input")
             }
+            // A huge body is refused before it is read.
+            var big = HTTPHeaders()
+            big.bearerAuthorization = .init(token: try await api.token(b.admin))
+            big.contentType = .json
+            let huge = try await api.app.testing().sendRequest(.POST, "/api/v1/demo/fast-forward", headers: big,
+                                                               body: ByteBuffer(string: "{\"minutes\": 30, \"pad\": \"" + String(repeating: "x", count: 2_000_000) + "\"}"))
+            #expect(huge.status == .payloadTooLarge)
             let (headers, csrf) = try await WebPagesTests.signIn(api, "handler.a")
             #expect(try await api.app.testing().sendRequest(.GET, "/admin/demo", headers: headers).status == .forbidden)
             let post = try await api.app.testing().sendRequest(.POST, "/admin/demo/fast-forward", headers: WebPagesTests.form(headers),
@@ -82,6 +89,7 @@ struct DemoFastForwardTests {
             let b = api.banner
             api.app.enableDemoFastForward()
             let o = try await b.dispatched("FF-1", urgency: .critical)
+            try await b.dispatched("FF-2")
             struct Outcome: Decodable { var aheadMinutes: Int; var escalationsRecorded: Int }
             func forward(_ minutes: Int) async throws -> Outcome {
                 let res = try await api.send(.POST, "/api/v1/demo/fast-forward", as: b.admin, json: ["minutes": minutes])
@@ -107,6 +115,13 @@ struct DemoFastForwardTests {
             #expect(page.body.string.contains("FF-1"))
             #expect(page.body.string.contains("升级至工作站"))
             #expect(try await api.app.testing().sendRequest(.GET, "/admin", headers: headers).body.string.contains("/admin/demo"))
+            // The board filters the escalated ones.
+            let (desk, _) = try await WebPagesTests.signIn(api, "dispatcher")
+            let all = try await api.app.testing().sendRequest(.GET, "/orders", headers: desk).body.string
+            #expect(all.contains("FF-1") && all.contains("FF-2"))
+            let escalated = try await api.app.testing().sendRequest(.GET, "/orders?escalated=1", headers: desk).body.string
+            #expect(escalated.contains("FF-1") && !escalated.contains("FF-2"))
+            #expect(escalated.contains("name=\"escalated\" value=\"1\" checked"))
             let (leader, _) = try await WebPagesTests.signIn(api, "leader.a")
             let orderPage = try await api.app.testing().sendRequest(.GET, "/orders/\(o.id)", headers: leader)
             #expect(orderPage.body.string.contains("系统自动升级"))
@@ -120,6 +135,42 @@ struct DemoFastForwardTests {
             #expect(bad.status == .unprocessableEntity)
             #expect(bad.body.string.contains("快进分钟数"))
             #expect(api.app.hotline.clock.now() == MiniBanner.t0 + .minutes(105))
+        }
+    }
+}
+
+@Suite("升级阶梯的时限规则 (admin rules page)")
+struct EscalationRulesPageTests {
+    @Test(arguments: Engine.all)
+    func theAdminEditsTheLadderNumbersAndNonsenseChangesNothing(engine: Engine) async throws {
+        try await withAPI(engine) { api in
+            let (headers, csrf) = try await WebPagesTests.signIn(api, "admin")
+            func post(_ body: String) async throws -> TestingHTTPResponse {
+                try await api.app.testing().sendRequest(.POST, "/admin/rules", headers: WebPagesTests.form(headers),
+                                                        body: ByteBuffer(string: "_csrf=\(csrf)&" + body))
+            }
+            let base = "signHours=20&returnHours=20&uploadHours=1&extensionHours=24&criticalHours=2&urgentHours=24&normalDays=5&complexDays=15&redoDays=5"
+            let page = try await api.app.testing().sendRequest(.GET, "/admin", headers: headers).body.string
+            #expect(page.contains("name=\"escalateLeaderMinutes\" value=\"30.0\""))
+            #expect(page.contains("派单后30分钟至分管领导，1小时至工作站"))
+            #expect(try await post(base + "&escalateLeaderMinutes=20&escalateWorkstationMinutes=40&escalateSignHours=3&escalateUploadHours=2").status == .seeOther)
+            var rules = api.app.hotline.lifecycle.rules
+            #expect(rules.criticalLeaderEscalation == .minutes(20))
+            #expect(rules.criticalWorkstationEscalation == .minutes(40))
+            #expect(rules.signEscalationLead == .hours(3))
+            #expect(rules.uploadEscalationLead == .hours(2))
+            // Stored, so another instance (and a restart) reads the same numbers.
+            #expect(try await SettingsRepository(database: api.app.db).load().rules == rules)
+            for bad in ["escalateLeaderMinutes=abc", "escalateWorkstationMinutes=10", "escalateSignHours=20",
+                        "escalateUploadHours=-1", "escalateLeaderMinutes=nan", "escalateLeaderMinutes=1e300"] {
+                let res = try await post(base + "&" + bad)
+                #expect(res.status == .unprocessableEntity, "\(bad)")
+            }
+            rules = api.app.hotline.lifecycle.rules
+            #expect(rules.criticalLeaderEscalation == .minutes(20) && rules.signEscalationLead == .hours(3))
+            // A form without the ladder's fields (an older page) keeps them.
+            #expect(try await post(base).status == .seeOther)
+            #expect(api.app.hotline.lifecycle.rules.criticalWorkstationEscalation == .minutes(40))
         }
     }
 }

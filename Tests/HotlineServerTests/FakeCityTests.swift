@@ -221,6 +221,23 @@ import HotlineTesting
                     #expect(stored.categoryID != nil, "category \(result.order.category ?? "") matched in the catalogue")
                 }
                 #expect(await city.state().pushed.count == 3)
+                // The helpers for the rest of the protocol, against the order's real state.
+                let first = results[0].order
+                let received = try #require(try await banner.app.orderService.orders.find(number: first.number))
+                #expect(try await city.pushUrge(first.number).status == 422, "a received order cannot be urged yet")
+                _ = try await banner.mini.service.perform(.dispatch(lead: banner.mini.townA, assisting: []), on: received.id,
+                                                          by: banner.mini.dispatcher, at: banner.clock.now())
+                #expect(try await city.pushUrge(first.number).status == 200)
+                var changed = first
+                changed.title = first.title + "（市平台补充）"
+                #expect(try await city.pushOrderUpdate(changed).status == 200)
+                #expect(try await banner.app.orderService.orders.find(number: first.number)?.title == changed.title)
+                let ext = try await city.pushExtensionDecision(first.number, approve: true)
+                #expect(ext.status == 422 && ext.body.contains("nothing_pending"))
+                #expect(try await city.pushExplanationDecision(first.number, approve: false).status == 422)
+                #expect(try await city.pushCallback(first.number, resolved: true, satisfaction: .satisfied).status == 422)
+                #expect(try await city.pushUrge("DLT000000000000").status == 404)
+                #expect(await city.state().pushed.map(\.status).suffix(7) == [422, 200, 200, 422, 422, 422, 404])
             } catch {
                 await city.stop()
                 throw error

@@ -113,8 +113,8 @@ struct NotifyChannelTests {
     }
 
     @Test func aGatewayThatDoesNotAnswerInTimeIsRetried() async throws {
-        try await withNotifyRig(.sqlite, tweak: { $0.requestTimeout = 0.3 }) { rig in
-            rig.sms.hang(1.0)
+        try await withNotifyRig(.sqlite, tweak: { $0.requestTimeout = 0.5; $0.wecomSecret = "" }) { rig in
+            rig.sms.hang(1.5)
             let id = try await rig.notice(.unitHandlers(rig.banner.townA), order: nil, "停水通知")
             let first = try await rig.drain()
             #expect(first.retried == 1)
@@ -123,6 +123,33 @@ struct NotifyChannelTests {
             rig.clock.advance(by: 30)
             #expect(try await rig.drain().sent == 1)
             #expect(try await rig.deliveries(.sms, notification: id).first?.status == "sent")
+        }
+    }
+
+    @Test func anInstanceWithoutTheProvidersLeavesTheirMessagesToOneThatHasThem() async throws {
+        try await withNotifyRig(.sqlite) { rig in
+            let id = try await rig.notice(.unitHandlers(rig.banner.townA), order: nil, "停电通知")
+            var bare = rig.settings
+            bare.smsURL = nil
+            bare.wecomURL = nil
+            let cron = NotifyRuntime(settings: bare, client: rig.app.client, linkBase: nil)
+            let idle = try await cron.dispatcher(on: rig.app.db).drain(now: rig.clock.now())
+            #expect(idle == NotifyDispatcher.Report())
+            // Queued by an instance with SMS only, the WeCom message waits for one that has WeCom.
+            var smsOnly = rig.settings
+            smsOnly.wecomURL = nil
+            _ = try await NotifyRuntime(settings: smsOnly, client: rig.app.client, linkBase: nil).dispatcher(on: rig.app.db)
+                .drain(now: rig.clock.now())
+            #expect(try await rig.deliveries(.sms, notification: id).first?.status == "sent")
+            #expect(try await rig.deliveries(.wecom, notification: id).isEmpty)
+            let later = try await rig.notice(.unitHandlers(rig.banner.townA), order: nil, "恢复供电")
+            _ = try await rig.runtime.dispatcher(on: rig.app.db).repository.fanOut(plan: rig.settings.plan(linkBase: nil), now: rig.clock.now())
+            let smsOnlyRound = try await NotifyRuntime(settings: smsOnly, client: rig.app.client, linkBase: nil)
+                .dispatcher(on: rig.app.db).drain(now: rig.clock.now())
+            #expect(smsOnlyRound.failed == 0)
+            #expect(try await rig.deliveries(.wecom, notification: later).first?.status == "queued")
+            _ = try await rig.drain()
+            #expect(try await rig.deliveries(.wecom, notification: later).first?.status == "delivered")
         }
     }
 
@@ -221,6 +248,93 @@ struct NotifyChannelTests {
             #expect(sms.count == 40)
             #expect(Set(sms.map(\.notificationID)) == Set(ids))
             #expect(sms.allSatisfy { $0.status == "sent" && $0.attempts == 1 })
+        }
+    }
+
+    struct UnitBody: Encodable {
+        var channels: [String]?
+        var robotKey: String?
+        var handlerWecomUserId: String?
+    }
+
+    @Test(arguments: Engine.all)
+    func channelsAreChosenPerPersonAndPerUnitByThoseAllowedOnly(engine: Engine) async throws {
+        try await withNotifyRig(engine, robots: ["robot-a"]) { rig in
+            let (api, b) = (rig.api, rig.banner)
+            let mine = try await api.send(.PUT, "/api/v1/notify/preferences", as: b.handlerA, json: ["channels": ["wecom"]])
+            #expect(mine.status == .ok)
+            #expect(try mine.content.get([String]?.self, at: "channels") == ["wecom"])
+            try await rig.notice(.unitHandlers(b.townA), order: nil, "只发企业微信")
+            _ = try await rig.drain()
+            #expect(rig.sms.received.isEmpty)
+            #expect(rig.wecom.accepted.map(\.touser) == ["li.shouli"])
+            let bad = try await api.send(.PUT, "/api/v1/notify/preferences", as: b.handlerA, json: ["channels": ["fax"]])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("invalid_input"))
+            #expect(try await api.send(.PUT, "/api/v1/notify/preferences", json: ["channels": ["sms"]]).status == .unauthorized)
+
+            // The unit's leader sets the unit's group robot and its handler's WeCom id; the unit's choice (SMS only)
+            // holds for its leader, who has no choice of their own.
+            let unit = try await api.send(.PUT, "/api/v1/units/\(b.townA)/notify", as: b.leaderA,
+                                          json: UnitBody(channels: ["sms"], robotKey: "robot-a", handlerWecomUserId: "zhou.xin"))
+            #expect(unit.status == .ok)
+            rig.sms.forgetReceived(); rig.wecom.forgetReceived()
+            try await rig.notice(.unitLeader(b.townA), order: nil, "给领导")
+            try await rig.notice(.unitHandlers(b.townA), order: nil, "给受理员和群")
+            _ = try await rig.drain()
+            #expect(rig.sms.accepted.map { $0.params["PhoneNumbers"] } == [NotifyRig.leaderPhone])
+            #expect(rig.wecom.accepted.compactMap(\.touser) == ["zhou.xin"])
+            #expect(rig.wecom.accepted.compactMap(\.robotKey) == ["robot-a"])
+
+            // Another unit's id is 404, a handler may not, and bad values are refused and change nothing.
+            #expect(try await api.send(.PUT, "/api/v1/units/\(b.townB)/notify", as: b.leaderA, json: UnitBody(channels: nil)).status == .notFound)
+            #expect(try await api.send(.PUT, "/api/v1/units/\(UUID())/notify", as: b.admin, json: UnitBody(channels: nil)).status == .notFound)
+            #expect(try await api.send(.PUT, "/api/v1/units/\(b.townA)/notify", as: b.handlerA, json: UnitBody(channels: nil)).status == .forbidden)
+            for body in [UnitBody(robotKey: "../../cgi-bin"), UnitBody(handlerWecomUserId: String(repeating: "x", count: 65)),
+                         UnitBody(channels: ["sms", "inapp"])] {
+                #expect(try await api.send(.PUT, "/api/v1/units/\(b.townA)/notify", as: b.leaderA, json: body).status == .unprocessableEntity)
+            }
+            let keys = try await rig.sql.select().column("robot_key").from("notify_preferences").where("scope", .equal, "unit").all()
+                .map { try $0.decode(column: "robot_key", as: String?.self) }
+            #expect(keys == ["robot-a"])
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func anOrdersDeliveryLogIsShownOnlyToThoseWhoSeeTheOrder(engine: Engine) async throws {
+        try await withNotifyRig(engine) { rig in
+            let o = try await rig.banner.dispatched("L-1")
+            _ = try await rig.drain()
+            let log = try await rig.api.send(.GET, "/api/v1/orders/\(o.id)/deliveries", as: rig.banner.handlerA)
+            #expect(log.status == .ok)
+            #expect(log.body.string.contains(NotifyRig.handlerPhone))
+            #expect(log.body.string.contains("\"status\":\"sent\""))
+            #expect(try await rig.api.send(.GET, "/api/v1/orders/\(o.id)/deliveries", as: rig.banner.handlerB).status == .notFound)
+            #expect(try await rig.api.send(.GET, "/api/v1/orders/not-an-id/deliveries", as: rig.banner.handlerA).status == .notFound)
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func aMessageHeldBackByQuietHoursGoesToTheHandlerInPlaceInTheMorning(engine: Engine) async throws {
+        try await withNotifyRig(engine, tweak: { $0.quietHours = QuietHours() }) { rig in
+            let b = rig.banner
+            let o = try await b.dispatched("H-night")
+            try await rig.flush()
+            rig.clock.set(MiniBanner.t0 + .hours(13)) // 23:00 in Beijing
+            let n = try await rig.notice(.unitHandlers(b.townA), order: o.id, "工单H-night请尽快签收。")
+            _ = try await rig.drain()
+            #expect(rig.sms.received.isEmpty)
+            try await b.service.changeContact(unitID: b.townA, position: .handler, userID: nil, name: "周新", phone: "13900001111",
+                                              wecomUserID: "zhou.xin", handoverNote: "夜间交接，在办工单全部移交周新",
+                                              by: b.admin, at: rig.clock.now())
+            rig.clock.set(MiniBanner.t0 + .hours(21)) // 07:00
+            _ = try await rig.drain()
+            let night = rig.sms.accepted.filter { rig.sms.text(of: $0).contains("H-night请尽快签收") }
+            #expect(night.map { $0.params["PhoneNumbers"] } == ["13900001111"])
+            #expect(rig.wecom.accepted.filter { $0.content.contains("H-night请尽快签收") }.map(\.touser) == ["zhou.xin"])
+            let sms = try await rig.deliveries(.sms, notification: n)
+            #expect(sms.map(\.recipient) == ["13900001111"])
+            #expect(try await rig.deliveries(.inApp, notification: n).count == 1)
         }
     }
 

@@ -168,6 +168,9 @@ import FoundationXML
             #expect(try await ids("?service_code=\(UUID().uuidString)").isEmpty)
             #expect(try await ids("?service_code=\(b.heating.uuidString.lowercased())").count == 3)
             #expect(try await ids("?page_size=1&page=2") == [lower(recent)])
+            #expect(try await ids("?page_size=1&page=4").isEmpty)
+            // A repeated name: the first one counts; the filter does not vanish.
+            #expect(try await ids("?status=closed&status=open") == [lower(older)])
             let agency = try Self.json(try await Self.get(api, "/open311/v2/requests/\(lower(dispatched)).json")).first
             #expect(agency?["agency_responsible"] as? String == "树林召镇")
             #expect(agency?["expected_datetime"] as? String != nil)

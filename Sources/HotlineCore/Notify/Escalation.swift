@@ -78,8 +78,11 @@ public struct EscalationPlanner: Sendable {
         let n = order.number
         let unsigned = order.state == .dispatched
         let critical = order.urgency == .critical
-        func add(_ step: EscalationStep, anchor: Date, dueAt: Date, _ audience: Audience, _ message: String) {
-            guard now >= dueAt else { return }
+        // A step is owed from its moment until the deadline it warns of; past that deadline the breach reminders
+        // (which reach the leader and the workstation) speak instead, so an old order, a database upgraded to the
+        // ladder or a sweep that was down for a day does not flood leaders with warnings that came too late.
+        func add(_ step: EscalationStep, anchor: Date, dueAt: Date, until: Date?, _ audience: Audience, _ message: String) {
+            guard now >= dueAt, until.map({ now <= $0 }) ?? true else { return }
             out.append(EscalationDue(orderID: order.id, step: step, anchor: anchor, dueAt: dueAt,
                                      audience: audience, message: message))
         }
@@ -87,22 +90,22 @@ public struct EscalationPlanner: Sendable {
         let uploadText = upload.map { "（上传时限\(Text.time($0))）" } ?? ""
         if unsigned, critical, let dispatched = order.dispatchedAt {
             let toLeader = rules.criticalLeaderEscalation
-            add(.criticalToLeader, anchor: dispatched, dueAt: dispatched + toLeader, .unitLeader(unit),
+            add(.criticalToLeader, anchor: dispatched, dueAt: dispatched + toLeader, until: order.signDeadline, .unitLeader(unit),
                 "特急工单\(n)派单已超过\(Text.duration(toLeader))仍未签收，已升级至分管领导，请立即督促签收办理\(uploadText)。")
             let toWorkstation = rules.criticalWorkstationEscalation
-            add(.criticalToWorkstation, anchor: dispatched, dueAt: dispatched + toWorkstation, .workstation,
+            add(.criticalToWorkstation, anchor: dispatched, dueAt: dispatched + toWorkstation, until: order.signDeadline, .workstation,
                 "特急工单\(n)派单已超过\(Text.duration(toWorkstation))仍未签收，已升级至工作站，请督办\(uploadText)。")
         }
         if unsigned, !critical, let sign = order.signDeadline {
             let lead = rules.signEscalationLead
-            add(.signToLeader, anchor: sign, dueAt: sign - lead, .unitLeader(unit),
+            add(.signToLeader, anchor: sign, dueAt: sign - lead, until: sign, .unitLeader(unit),
                 "工单\(n)距签收时限（\(Text.time(sign))）已不足\(Text.duration(lead))，仍未签收，已升级至分管领导，请督促签收。")
         }
         // An unsigned 特急 order climbs its own ladder above; its upload deadline comes within the hour of dispatch.
         if let upload, Self.replyPendingStates.contains(order.state), !(unsigned && critical) {
             let lead = rules.uploadEscalationLead
             let ask = order.state == .awaitingSignOff ? "回复正待您审签，请尽快审签" : "办理结果尚未上传，请督促办理"
-            add(.uploadToLeader, anchor: upload, dueAt: upload - lead, .unitLeader(unit),
+            add(.uploadToLeader, anchor: upload, dueAt: upload - lead, until: upload, .unitLeader(unit),
                 "工单\(n)距上传时限（\(Text.time(upload))）已不足\(Text.duration(lead))，\(ask)。")
         }
         return out

@@ -42,6 +42,8 @@ public struct QualityConfig: Codable, Sendable, Equatable {
     public var batch = BatchReplyConfig()
     public var duplicates = DuplicateRequestConfig()
     public var hotspots = HotspotConfig()
+    /// The concreteness check of every narrative part (issue 15): evidence against stock filler.
+    public var concreteness = ConcretenessConfig()
 
     public init() {}
 
@@ -64,6 +66,7 @@ public struct QualityConfig: Codable, Sendable, Equatable {
         batch = try c.value(.batch, or: d.batch)
         duplicates = try c.value(.duplicates, or: d.duplicates)
         hotspots = try c.value(.hotspots, or: d.hotspots)
+        concreteness = try c.value(.concreteness, or: d.concreteness)
     }
 
     /// The issue's list and the variants handlers actually write; spaces, punctuation, 的 and 了 inside or
@@ -296,10 +299,12 @@ extension QualityConfig {
         where !(value > 0) {
             problems.append("\(name) 应大于0，现为 \(value)")
         }
+        problems += concreteness.problems
         return problems
     }
 
-    /// Keys of the file that no setting has, at the top level and inside `batch`, `duplicates` and `hotspots`.
+    /// Keys of the file that no setting has, at the top level and inside `batch`, `duplicates`, `hotspots` and
+    /// `concreteness`.
     private static func unknownKeys(in object: [String: Any]) -> [String] {
         guard let data = try? JSONEncoder().encode(QualityConfig()),
               let known = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return [] }

@@ -21,10 +21,12 @@ import Foundation
 public struct QualityGate: Sendable {
     public let config: QualityConfig
     private let filter: SubstanceFilter
+    private let concreteness: Concreteness
 
     public init(config: QualityConfig = QualityConfig()) {
         self.config = config
         filter = SubstanceFilter(config: config)
+        concreteness = Concreteness(config: config)
     }
 
     /// All findings on a final reply. The leader's sign-off is a step of the lifecycle (`OrderAction.signOff`,
@@ -47,11 +49,15 @@ public struct QualityGate: Sendable {
             }
         }
         findings += repeatedParts(substances)
-        if substances.contains(where: { $0.0 == .contact }), !mentionsAny(reply.contact, config.contactMethodWords) {
+        let concrete = concretenessFindings(reply, checked: Set(substances.map(\.0)))
+        findings += concrete
+        let flagged = Set(concrete.map(\.part))
+        if substances.contains(where: { $0.0 == .contact }), !flagged.contains(.contact),
+           !mentionsAny(reply.contact, config.contactMethodWords) {
             findings.append(.init(code: .contactMethodUnclear, severity: .warn, part: .contact,
                                   message: QualityText.contactMethodUnclear))
         }
-        if substances.contains(where: { $0.0 == .requesterAttitude }),
+        if substances.contains(where: { $0.0 == .requesterAttitude }), !flagged.contains(.requesterAttitude),
            !mentionsAny(reply.requesterAttitude, config.attitudeWords) {
             findings.append(.init(code: .attitudeUnclear, severity: .warn, part: .requesterAttitude,
                                   message: QualityText.attitudeUnclear))
@@ -74,6 +80,24 @@ public struct QualityGate: Sendable {
         }
         return .init(code: .contentTooShort, severity: .block, part: part,
                      message: QualityText.tooShort(part, minimum: minimum))
+    }
+
+    /// The concreteness check (`Concreteness`) of the parts that passed the length check, one finding per part
+    /// that lacks its evidence or drowns in filler (code `vague_content`, quoting the filler), and one on the whole
+    /// reply when stock phrasing fills it. A part already refused as missing, vague or short is not judged twice.
+    private func concretenessFindings(_ reply: Reply, checked: Set<ReplyPart>) -> [QualityFinding] {
+        guard config.concreteness.enabled else { return [] }
+        let severity = config.concreteness.severity
+        let verdicts = concreteness.verdicts(reply)
+        var findings: [QualityFinding] = verdicts.filter { checked.contains($0.part) && !$0.passes }.map {
+            QualityFinding(code: .vagueContent, severity: severity, part: $0.part, message: ConcretenessText.part($0))
+        }
+        let whole = concreteness.replyFillerTooHigh(verdicts)
+        if whole.tooHigh && findings.isEmpty {
+            findings.append(.init(code: .vagueContent, severity: severity, part: .wholeReply,
+                                  message: ConcretenessText.wholeReply(share: whole.share, filler: whole.filler)))
+        }
+        return findings
     }
 
     /// Pasting one text into every box fills the form without answering it.

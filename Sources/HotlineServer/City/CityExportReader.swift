@@ -273,7 +273,7 @@ public enum CityExportReader {
             deadline = d
         }
         let phone = try text(.requesterPhone, required: true)
-        guard PhoneNumber.isPlausible(phone) else { throw CityRowError(reason: "联系电话“\(phone)”不是有效的手机或座机号码") }
+        guard PhoneNumber.isPlausible(phone) else { throw CityRowError(reason: "联系电话“\(PhoneNumber.masked(phone))”不是有效的手机或座机号码（报告中已隐去部分数字）") }
         let content = try text(.content, required: true)
         var title = try text(.title)
         if title.isEmpty { title = String(content.prefix(30)) }

@@ -22,6 +22,8 @@ struct Open311KeyCommand: AsyncCommandGroup {
             try await prepareDatabase(app)
             let (key, secret) = try await Open311Store(database: app.db as! any SQLDatabase)
                 .issue(name: signature.name ?? "", note: signature.note ?? "", by: "命令行", at: app.hotline.clock.now())
+            try await AuditLog(database: app.db).record(.other, actorID: nil, actorName: "命令行", subject: "Open311 密钥 \(key.name)",
+                                                        detail: "签发（\(key.prefix)…）", at: app.hotline.clock.now())
             context.console.error("已签发 Open311 密钥“\(key.name)”（id \(key.id.uuidString)），仅显示这一次：", newLine: true)
             context.console.print(secret)
         }
@@ -54,6 +56,8 @@ struct Open311KeyCommand: AsyncCommandGroup {
             guard try await Open311Store(database: app.db as! any SQLDatabase).revoke(id, at: app.hotline.clock.now()) else {
                 throw Abort(.notFound, reason: "没有这个有效的密钥")
             }
+            try await AuditLog(database: app.db).record(.other, actorID: nil, actorName: "命令行", subject: "Open311 密钥 \(id.uuidString)",
+                                                        detail: "吊销", at: app.hotline.clock.now())
             context.console.print("已吊销 \(id.uuidString)")
         }
     }

@@ -123,6 +123,12 @@ public final class FakeCity: Sendable {
         return results
     }
 
+    /// The city changed an order it sent before.
+    @discardableResult
+    public func pushOrderUpdate(_ order: CityOrder) async throws -> (status: Int, body: String) {
+        try await push(CityInboundMessage(messageID: FakeCityFeed.messageID(), kind: .orderUpdate, orderNumber: order.number, order: order))
+    }
+
     /// 催办 an order.
     @discardableResult
     public func pushUrge(_ number: String, note: String = "群众再次来电反映问题仍未解决，请加快办理。") async throws -> (status: Int, body: String) {

@@ -40,9 +40,14 @@ public struct NotifyDispatcher: Sendable {
     /// Fans out new notices and sends one batch of what is due.
     public func round(now: Date, limit: Int = 500) async throws -> Report {
         var report = Report()
-        report.queued = try await repository.fanOut(plan: settings.plan(linkBase: linkBase), now: now)
+        // An instance with no provider configured (e.g. a cron `hotline sweep` without the settings) leaves the
+        // fan-out to one that has them: it would otherwise mark notices done with only their in-app copy.
+        if settings.configuredChannels.count > 1 {
+            report.queued = try await repository.fanOut(plan: settings.plan(linkBase: linkBase), now: now)
+        }
         let owner = "\(instance):\(UUID().uuidString)"
-        let due = try await repository.claim(owner: owner, limit: limit, lease: settings.lease, now: now)
+        let due = try await repository.claim(owner: owner, limit: limit, lease: settings.lease, now: now,
+                                             channels: Array(channels.keys))
         report.claimed = due.count
         guard !due.isEmpty else { return report }
         let results = await send(due, now: now)

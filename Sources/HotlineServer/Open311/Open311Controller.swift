@@ -238,7 +238,11 @@ enum Open311Controller {
     /// (from 1) and `page_size` (1–200, default 50); newest first.
     static func listRequests(_ req: Request, format: Open311Format) async throws -> Response {
         let settings = req.application.open311Settings
-        let query = (try? req.query.decode([String: String].self)) ?? [:]
+        // Read by hand, first occurrence winning: a repeated or bracketed name must not make the filters vanish.
+        var query: [String: String] = [:]
+        for item in URLComponents(string: req.url.string)?.queryItems ?? [] where query[item.name] == nil {
+            query[item.name] = item.value ?? ""
+        }
         func int(_ name: String, _ range: ClosedRange<Int>, default value: Int) throws -> Int {
             guard let text = query[name], !text.isEmpty else { return value }
             guard let n = Int(text), range.contains(n) else {

@@ -45,6 +45,11 @@ extension Open311Controller {
         let (name, format) = try resource(req, "resource")
         guard name == "requests" else { throw Open311Error.notFound() }
         let settings = req.application.open311Settings
+        // The route collects at most this much; a body that arrived whole some other way is held to it too.
+        let declared = req.headers.first(name: .contentLength).flatMap(Int.init) ?? 0
+        if declared > settings.maxBodyBytes || (req.body.data?.readableBytes ?? 0) > settings.maxBodyBytes {
+            throw Open311Error(status: .payloadTooLarge, description: "请求内容不能超过 \(settings.maxBodyBytes / 1024) KB。")
+        }
         let sql = req.db as! any SQLDatabase
         let store = Open311Store(database: sql)
         let f = try form(req)
@@ -83,6 +88,10 @@ extension Open311Controller {
                 created = try await req.orderService.receive(order, by: actor, at: now)
             } catch DomainError.invalidInput(field: "工单编号", reason: _) {
                 continue
+            } catch {
+                // Another instance inserted the same number between the check and the insert (the unique index).
+                if try await req.orderService.orders.find(number: number) != nil { continue }
+                throw error
             }
         }
         guard let order = created else { throw Open311Error(status: .serviceUnavailable, description: "系统繁忙，请稍后重试。") }

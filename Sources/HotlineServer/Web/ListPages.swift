@@ -58,6 +58,8 @@ struct ListPage: Encodable {
     var filters: Filters?
     /// Current hotspots (集中诉求), on the workstation's pages only.
     var hotspots: [HotspotView]? = nil
+    /// The board shows only escalated orders (issue 14).
+    var escalatedOnly = false
 
     struct Filters: Encodable {
         var q: String
@@ -100,6 +102,7 @@ enum ListPages {
         filter.deadline = query.deadline.flatMap(OrderFilter.DeadlineFilter.init(rawValue:))
         filter.leadUnit = query.unit.flatMap(UUID.init(uuidString:))
         filter.problemOnly = query.problem == "1"
+        filter.escalatedOnly = (try? req.query.get(String.self, at: "escalated")) == "1"
         if !actor.roles.contains(where: \.isWorkstationWide) { filter.scope = Array(actor.scope) }
         let (orders, total) = try await req.orderService.orders.search(filter, at: req.now)
         let units = try await UnitNames.load(req)
@@ -118,6 +121,7 @@ enum ListPages {
             return row
         }
         var page = ListPage(heading: "工单总览", rows: rows, total: total, empty: "没有符合条件的工单。", filters: filters)
+        page.escalatedOnly = filter.escalatedOnly
         page.hotspots = try await HotspotBoard.load(req, actor: actor)
         return try await Web.render(req, "list", title: "工单总览", active: "orders", wide: true, page)
     }

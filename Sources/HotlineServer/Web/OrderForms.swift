@@ -181,6 +181,8 @@ enum OrderForms {
                 address: f["address"] ?? "", urgency: f["urgency"].flatMap(Urgency.init(rawValue:)),
                 specialLine: f["specialLine"].flatMap(SpecialLine.init(rawValue:)))
             let order = try await req.orderService.receive(try input.order(receivedAt: req.now), by: actor, at: req.now)
+            // 登记并并单: the call-taker chose a likely duplicate while typing (issue 15 §3).
+            if let lead = f["mergeInto"].flatMap(UUID.init(uuidString:)) { return try await DispatchController.mergeNewOrder(req, order, into: lead, by: actor) }
             return Web.redirect("/orders/\(order.id)", ok: "工单已登记，请派单")
         } catch let error as DomainError {
             return try await Web.render(req, "new", title: "登记工单", active: "new", error: error.message, status: error.status,

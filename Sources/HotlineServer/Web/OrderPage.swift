@@ -34,6 +34,8 @@ struct OrderPageView: Encodable {
     var replyCheck: ReplyCheck? = nil
     /// Likely duplicates of this order, offered to a dispatcher for 并单.
     var duplicates: [DuplicateView]? = nil
+    /// The top three lead units for a dispatcher (routing rules, history, catalogue), clickable in the dispatch form.
+    var dispatchSuggestions: [DispatchSuggestionView]? = nil
 
     struct ReplyCheck: Encodable { var findings: [FindingView]; var text: String }
     struct Field: Encodable { var label: String; var value: String }
@@ -171,6 +173,7 @@ enum OrderPages {
                 .map { .init(value: $0.id!.uuidString, label: $0.name, selected: false) },
             suggestedUnit: units[suggested], workstationPhone: workstationPhone)
         view.duplicates = duplicates
+        if view.actions.dispatch?.open == true { view.dispatchSuggestions = try await DispatchSuggestions.views(req, for: o).items }
         view.signRule = "须在派单后\(Text.duration(lifecycle.rules.signWindow))内签收。"
         view.returnRule = "只退不属于本单位职责的工单，须在派单后\(Text.duration(lifecycle.rules.returnWindow))内申请；写明应由哪个单位负责及依据。"
         return view

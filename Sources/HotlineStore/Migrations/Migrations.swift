@@ -20,5 +20,6 @@ public enum HotlineMigrations {
         M015_Open311Keys(),
         M016_Notify(),
         M017_Escalations(),
+        M018_Dispatch(),
     ]
 }

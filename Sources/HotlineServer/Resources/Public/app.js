@@ -127,3 +127,76 @@
     if (button) { window.print(); }
   });
 })();
+
+// Duplicates while the call is taken (issue 15 §3): as the call-taker types the phone, address, category and
+// content, the draft goes to the intake check (debounced) and likely duplicates show under the form, each with a
+// button that registers this call and merges it into that order in one step. Nothing is stored by the check.
+(function () {
+  var form = document.getElementById("new-order");
+  var box = document.getElementById("draft-duplicates");
+  if (!form || !box || !window.fetch || !window.JSON) return;
+  var token = form.querySelector("input[name=_csrf]");
+  var timer = null, latest = 0;
+  function value(name) { var el = form.elements[name]; return el && el.value ? el.value : ""; }
+  function node(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text) el.textContent = text;
+    return el;
+  }
+  function render(result) {
+    box.textContent = "";
+    if (!result.items.length) return;
+    box.appendChild(node("h3", null, "疑似重复诉求"));
+    var list = node("ul");
+    result.items.forEach(function (d) {
+      var item = node("li", "draft-duplicate");
+      item.setAttribute("data-order", d.orderId);
+      var link = node("a", null, d.number);
+      link.href = "/orders/" + d.orderId;
+      link.target = "_blank";
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(" " + d.title + " "));
+      item.appendChild(node("span", "muted", d.stateLabel + " · " + d.received));
+      item.appendChild(node("div", "muted", d.message));
+      if (d.canMerge) {
+        var button = node("button", "merge-into", "登记并并入此单");
+        button.type = "submit";
+        button.name = "mergeInto";
+        button.value = d.orderId;
+        item.appendChild(button);
+      }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+  function check() {
+    var ticket = ++latest;
+    var body = { requesterPhone: value("requesterPhone"), address: value("address"), categoryId: value("categoryId"),
+                 title: value("title"), content: value("content") };
+    fetch("/api/v1/intake/duplicates", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token ? token.value : "" },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (result) { if (result && ticket === latest) render(result); })
+      .catch(function () { /* offline: the dispatcher still sees duplicates on the order page */ });
+  }
+  function schedule() { clearTimeout(timer); timer = setTimeout(check, 500); }
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+})();
+
+// Dispatch suggestions (issue 15 §2): choosing a suggested unit selects it as the lead unit of the dispatch form.
+(function () {
+  var box = document.getElementById("dispatch-suggestions");
+  var form = document.getElementById("dispatch-form");
+  if (!box || !form) return;
+  box.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("button.suggestion");
+    if (!button) return;
+    var select = form.elements["leadUnitId"];
+    if (select) select.value = button.getAttribute("data-unit");
+    box.querySelectorAll("button.suggestion").forEach(function (b) { b.classList.toggle("chosen", b === button); });
+  });
+})();

@@ -1,0 +1,371 @@
+import Foundation
+
+/// The concreteness check of DOMAIN §5 (issue 15): a reply part can be long and still say nothing ("我单位高度重视，
+/// 第一时间积极协调，妥善解决，请耐心等待"). This check looks for evidence — dates and times, numbers and quantities,
+/// named people and roles, places, concrete actions with an object, outcomes, contact — and measures stock filler
+/// as a share of the text. Each part has its own requirement:
+///
+/// | part            | requirement                                                                    |
+/// |-----------------|--------------------------------------------------------------------------------|
+/// | 核实情况          | states what was found (a number, place, person, cause or state)                |
+/// | 办理过程          | a date or time, and someone who acted or an action with an object (both: config) |
+/// | 办理结果          | an outcome (or enough facts: what, how many, when); a refusal citing its rule; |
+/// |                 | or not yet, with a date by which                                               |
+/// | 与诉求人联系情况    | when, and that contact happened (a method or a contact verb)                   |
+/// | 诉求人意见         | the requester's attitude, not the unit's courtesy phrases                      |
+///
+/// and in every narrative part stock phrasing may cover at most `maximumFillerShare` of the text unless enough
+/// evidence outweighs it. Every list and number is in `ConcretenessConfig`. Pure and deterministic.
+public struct Concreteness: Sendable {
+    /// A kind of evidence a text carries.
+    public enum Evidence: String, Sendable, CaseIterable, Hashable {
+        case time, number, quantity, person, place, actor, action, outcome, pending, refusal, rule, cause
+        case contactMethod, contactVerb, attitude, unitVoice
+    }
+
+    /// What one text carries.
+    public struct Analysis: Sendable, Equatable {
+        public var evidence: Set<Evidence>
+        /// Stock phrases found, in the configured spelling, longest first, each once.
+        public var filler: [String]
+        /// Share of the text's characters (punctuation, spaces, 的 and 了 aside) covered by stock phrasing.
+        public var fillerShare: Double
+        /// Characters counted for the share.
+        public var length: Int
+
+        /// Distinct kinds of substantive evidence (what outweighs filler).
+        public var weight: Int { evidence.intersection(Concreteness.substantive).count }
+    }
+
+    /// The evidence that counts for a text against its filler.
+    static let substantive: Set<Evidence> = [.time, .number, .quantity, .person, .place, .actor, .action, .outcome, .cause]
+
+    /// One part's verdict: what it lacks (Chinese, for the message) and whether the filler is too much.
+    public struct PartVerdict: Sendable, Equatable {
+        public var part: ReplyPart
+        public var analysis: Analysis
+        public var missing: [String]
+        public var tooMuchFiller: Bool
+        public var passes: Bool { missing.isEmpty && !tooMuchFiller }
+    }
+
+    public let config: ConcretenessConfig
+    private let contactMethods: [[Unicode.Scalar]]
+    private let attitudeWords: [[Unicode.Scalar]]
+    private let stripped: [[Unicode.Scalar]]
+    private let counted: [(compact: [Unicode.Scalar], original: String)]
+    private let lists: Lists
+
+    private struct Lists: Sendable {
+        var time, measure, place, title, actor, action, outcome, pending, refusal, rule, cause, contactVerb,
+            unitVoice: [[Unicode.Scalar]]
+    }
+
+    public init(config: QualityConfig = QualityConfig()) {
+        let c = config.concreteness
+        self.config = c
+        func scalars(_ words: [String]) -> [[Unicode.Scalar]] {
+            words.map { Array(Self.clean($0)) }.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        }
+        contactMethods = scalars(config.contactMethodWords)
+        attitudeWords = scalars(config.attitudeWords)
+        stripped = scalars(c.fillerPhrases)
+        // The share counts the concreteness list, the refused vague phrases and the boilerplate alike.
+        var seen = Set<String>()
+        counted = (c.fillerPhrases + config.vaguePhrases + config.boilerplatePhrases)
+            .compactMap { phrase -> ([Unicode.Scalar], String)? in
+                let compact = SubstanceFilter.compact(phrase)
+                guard !compact.isEmpty, seen.insert(compact).inserted else { return nil }
+                return (Array(compact.unicodeScalars), phrase)
+            }
+            .sorted { $0.0.count > $1.0.count }
+        lists = Lists(time: scalars(c.timeWords), measure: scalars(c.measureWords), place: scalars(c.placeWords),
+                      title: scalars(c.titleWords), actor: scalars(c.actorWords), action: scalars(c.actionVerbs),
+                      outcome: scalars(c.outcomeWords), pending: scalars(c.pendingWords),
+                      refusal: scalars(c.refusalWords), rule: scalars(c.ruleWords), cause: scalars(c.causeWords),
+                      contactVerb: scalars(c.contactVerbs), unitVoice: scalars(c.unitVoicePhrases))
+    }
+
+    // MARK: - Verdicts
+
+    /// Every narrative part's verdict, in form order.
+    public func verdicts(_ reply: Reply) -> [PartVerdict] {
+        [verdict(.findings, reply.findings), verdict(.process, reply.process), verdict(.result, reply.result),
+         verdict(.contact, reply.contact), verdict(.requesterAttitude, reply.requesterAttitude)]
+    }
+
+    /// One part's verdict.
+    public func verdict(_ part: ReplyPart, _ text: String) -> PartVerdict {
+        let a = analyse(text)
+        let e = a.evidence
+        var missing: [String] = []
+        var fillerCounts = true
+        switch part {
+        case .findings:
+            let facts = e.intersection([.number, .quantity, .person, .place, .cause, .time, .outcome]).count
+            if facts < config.minimumFindingsEvidence { missing.append("核实到的具体情况（地点、数量、原因或现状）") }
+        case .process:
+            if !e.contains(.time) { missing.append("具体时间") }
+            let actor = e.contains(.actor) || e.contains(.person), action = e.contains(.action)
+            if config.processNeedsActorAndAction || (!actor && !action) {
+                if !actor { missing.append("办理人") }
+                if !action { missing.append("具体措施") }
+            }
+        case .result:
+            if e.contains(.refusal) && !e.contains(.rule) {
+                missing.append("不予支持所依据的规定")
+            } else if e.contains(.refusal) || e.contains(.outcome) || a.weight >= config.resultEvidenceInsteadOfOutcome {
+                break
+            } else if e.contains(.pending) {
+                if !e.contains(.time) { missing.append("预计办结的时间") }
+            } else {
+                missing.append("办理结果（是否解决、达到什么效果）")
+            }
+        case .contact:
+            if config.contactNeedsTime && !e.contains(.time) { missing.append("联系时间") }
+            if !e.contains(.contactMethod) && !e.contains(.contactVerb) { missing.append("联系方式") }
+        case .requesterAttitude:
+            fillerCounts = false
+            if e.contains(.unitVoice) {
+                missing.append("诉求人本人的意见（不应写单位的客套话）")
+            } else if !e.contains(.attitude) && a.fillerShare > config.maximumFillerShare {
+                missing.append("诉求人本人的意见")
+            }
+        default:
+            fillerCounts = false
+        }
+        let tooMuch = fillerCounts && a.fillerShare > config.maximumFillerShare
+            && a.weight < config.evidenceToOutweighFiller
+        return PartVerdict(part: part, analysis: a, missing: missing, tooMuchFiller: tooMuch)
+    }
+
+    /// The whole reply's filler share and evidence, over the five narrative parts.
+    public func replyFillerTooHigh(_ verdicts: [PartVerdict]) -> (tooHigh: Bool, share: Double, filler: [String]) {
+        let length = verdicts.reduce(0) { $0 + $1.analysis.length }
+        guard length > 0 else { return (false, 0, []) }
+        let covered = verdicts.reduce(0.0) { $0 + $1.analysis.fillerShare * Double($1.analysis.length) }
+        let share = covered / Double(length)
+        let weight = verdicts.reduce(0) { $0 + $1.analysis.weight }
+        var filler: [String] = []
+        for v in verdicts { for f in v.analysis.filler where !filler.contains(f) { filler.append(f) } }
+        return (share > config.maximumReplyFillerShare && weight < config.evidenceToOutweighReplyFiller, share, filler)
+    }
+
+    // MARK: - Analysis
+
+    /// The evidence and filler of one text.
+    public func analyse(_ text: String) -> Analysis {
+        let (filler, share, length) = fillerShare(text)
+        var s = Array(Self.clean(text))
+        for phrase in stripped { _ = SubstanceFilter.replaceAll(phrase, in: &s) }
+        var e = Set<Evidence>()
+        scanNumbers(s, &e)
+        if has(lists.time, in: s) { e.insert(.time) }
+        if hasPlace(s) { e.insert(.place) }
+        if hasPerson(s) { e.insert(.person) }
+        if has(lists.actor, in: s) { e.insert(.actor) }
+        if hasAction(s) { e.insert(.action) }
+        if has(lists.outcome, in: s) { e.insert(.outcome) }
+        if has(lists.pending, in: s) { e.insert(.pending) }
+        if has(lists.refusal, in: s) { e.insert(.refusal) }
+        if has(lists.rule, in: s) { e.insert(.rule) }
+        if has(lists.cause, in: s, skipAfter: ["联", "关", "体", "维"]) { e.insert(.cause) }
+        if has(contactMethods, in: s) { e.insert(.contactMethod) }
+        if has(lists.contactVerb, in: s) { e.insert(.contactVerb) }
+        if has(attitudeWords, in: s) { e.insert(.attitude) }
+        if has(lists.unitVoice, in: Array(Self.clean(text))) { e.insert(.unitVoice) }
+        return Analysis(evidence: e, filler: filler, fillerShare: share, length: length)
+    }
+
+    /// Stock phrases found and the share of the compact text they cover.
+    private func fillerShare(_ text: String) -> ([String], Double, Int) {
+        var s = Array(SubstanceFilter.compact(text).unicodeScalars)
+        let length = s.count
+        guard length > 0 else { return ([], 0, 0) }
+        var found: [String] = []
+        var covered = 0
+        let present = Set(s)
+        var marks = 0
+        for (phrase, original) in counted where present.contains(phrase[0]) {
+            guard SubstanceFilter.replaceAll(phrase, in: &s) else { continue }
+            let now = s.reduce(0) { $0 + ($1 == Self.mark ? 1 : 0) }
+            covered += (now - marks) * phrase.count
+            marks = now
+            found.append(original)
+        }
+        let share = min(1, Double(covered) / Double(length))
+        let quoted = found.filter { f in stripped.contains { $0 == Array(Self.clean(f)) } }
+        return (quoted.isEmpty ? found : quoted, share, length)
+    }
+
+    private static let mark: Unicode.Scalar = "\u{E0FF}"
+
+    // MARK: - Scanners
+
+    /// Full-width forms folded, whitespace dropped, punctuation kept (it separates words).
+    static func clean(_ text: String) -> String.UnicodeScalarView {
+        var out = String.UnicodeScalarView()
+        for var u in text.unicodeScalars {
+            if (0xFF01...0xFF5E).contains(u.value) { u = Unicode.Scalar(u.value - 0xFEE0)! }
+            if u.properties.isWhitespace { continue }
+            out.append(u)
+        }
+        return out
+    }
+
+    private static func isLetter(_ u: Unicode.Scalar) -> Bool {
+        u != mark && (u.properties.isAlphabetic || u.properties.numericType != nil)
+    }
+
+    private static func isDigit(_ u: Unicode.Scalar) -> Bool { ("0"..."9").contains(u) }
+
+    private static let chineseNumerals = Set("〇零一二三四五六七八九十两百千万半几".unicodeScalars)
+
+    private static func starts(_ s: [Unicode.Scalar], at i: Int, with w: [Unicode.Scalar]) -> Bool {
+        guard i >= 0, i + w.count <= s.count else { return false }
+        for k in 0..<w.count where s[i + k] != w[k] { return false }
+        return true
+    }
+
+    private func has(_ words: [[Unicode.Scalar]], in s: [Unicode.Scalar], skipAfter: [Unicode.Scalar] = []) -> Bool {
+        guard !s.isEmpty else { return false }
+        for w in words {
+            var i = 0
+            while i + w.count <= s.count {
+                if Self.starts(s, at: i, with: w) {
+                    if w.count == 1, i > 0, skipAfter.contains(s[i - 1]) { i += 1; continue }
+                    return true
+                }
+                i += 1
+            }
+        }
+        return false
+    }
+
+    private func startsAny(_ words: [[Unicode.Scalar]], _ s: [Unicode.Scalar], at i: Int) -> Int? {
+        for w in words where Self.starts(s, at: i, with: w) { return w.count }
+        return nil
+    }
+
+    /// Digits: every number is evidence; with 年月日时点分, ":" or "-" a time; with a measure word a quantity;
+    /// with 号楼/栋/单元/室 a place. Chinese numerals count with a measure word (三处, 两名, 十二月).
+    private func scanNumbers(_ s: [Unicode.Scalar], _ e: inout Set<Evidence>) {
+        var i = 0
+        while i < s.count {
+            let u = s[i]
+            if Self.isDigit(u) {
+                var j = i
+                while j < s.count && (Self.isDigit(s[j]) || (s[j] == "." && j + 1 < s.count && Self.isDigit(s[j + 1]))) { j += 1 }
+                e.insert(.number)
+                if j < s.count {
+                    let n = s[j]
+                    if Self.starts(s, at: j, with: Array("号楼".unicodeScalars)) || "栋幢室单".unicodeScalars.contains(n) {
+                        e.insert(.place)
+                    } else if "年月日时点分".unicodeScalars.contains(n) || (n == "号" && !(j + 1 < s.count && "楼院门室".unicodeScalars.contains(s[j + 1]))) {
+                        e.insert(.time)
+                    } else if (n == ":" || n == "-" || n == "/") && j + 1 < s.count && Self.isDigit(s[j + 1]) {
+                        e.insert(.time)
+                    } else if startsAny(lists.measure, s, at: j) != nil || n == "%" || n == "℃" {
+                        e.insert(.quantity)
+                    }
+                    if n == "号" && j + 1 < s.count && "楼院门室".unicodeScalars.contains(s[j + 1]) { e.insert(.place) }
+                }
+                i = j
+            } else if Self.chineseNumerals.contains(u) {
+                var j = i
+                while j < s.count && Self.chineseNumerals.contains(s[j]) { j += 1 }
+                let run = j - i
+                let lone = run == 1 && (u == "几" || u == "半" || u == "万" || u == "千" || u == "百")
+                if !lone, j < s.count {
+                    if "月日".unicodeScalars.contains(s[j]) && !(u == "一" && run == 1 && s[j] == "日") {
+                        e.insert(.time)
+                    } else if startsAny(lists.measure, s, at: j) != nil, !(u == "一" && run == 1) {
+                        e.insert(.quantity)
+                    }
+                }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+    }
+
+    /// A place-name suffix with at least one letter before it ("金鹏小区", "纬二路").
+    private func hasPlace(_ s: [Unicode.Scalar]) -> Bool {
+        for i in 1..<max(s.count, 1) where Self.isLetter(s[i - 1]) {
+            if startsAny(lists.place, s, at: i) != nil { return true }
+        }
+        return false
+    }
+
+    /// A surname with a title ("张先生", "李工", "老王"), or with a given name between an introducer ("会同",
+    /// "网格员", start of a clause) and a follower ("表示", "带领", punctuation).
+    private func hasPerson(_ s: [Unicode.Scalar]) -> Bool {
+        for i in 0..<s.count where Self.surnames.contains(s[i]) {
+            if startsAny(lists.title, s, at: i + 1) != nil { return true }
+            if i > 0, s[i - 1] == "老" || s[i - 1] == "小", i + 1 >= s.count || !Self.isLetter(s[i + 1]) { return true }
+            let introduced = i == 0 || !Self.isLetter(s[i - 1])
+                || Self.introducers.contains { Self.starts(s, at: i - $0.count, with: $0) }
+            guard introduced else { continue }
+            for length in [2, 1] {
+                let end = i + 1 + length
+                guard end <= s.count, (i + 1..<end).allSatisfy({ Self.isHan(s[$0]) }) else { continue }
+                if end == s.count || !Self.isLetter(s[end])
+                    || Self.followers.contains(where: { Self.starts(s, at: end, with: $0) }) {
+                    return true
+                }
+            }
+        }
+        return false
+    }
+
+    private static func isHan(_ u: Unicode.Scalar) -> Bool { (0x4E00...0x9FFF).contains(u.value) }
+
+    private static let surnames = Set(("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾"
+        + "丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+        + "乌其巴哈包图敖奇云").unicodeScalars)
+    private static let introducers: [[Unicode.Scalar]] = ["员", "长", "工", "同", "与", "和", "及", "由", "联系", "带领",
+        "会同", "、", "派", "安排", "组织", "书记", "主任", "经理", "师傅", "队员", "民警", "医生", "老师", "站长", "所长",
+        "队长", "科长", "局长"].map { Array($0.unicodeScalars) }
+    private static let followers: [[Unicode.Scalar]] = ["会同", "带领", "表示", "称", "等", "到", "于", "上门", "对", "向",
+        "和", "与", "已", "现场", "入户", "将", "一行", "随", "在", "负责", "组织", "前往", "电话", "本人", "说", "同志",
+        "及", "、", "当场", "赶到", "联系", "接", "再次", "带队"].map { Array($0.unicodeScalars) }
+
+    /// An action verb with an object after it (optionally after 了/完/好/过/掉): "更换了阀门", "清运垃圾3车".
+    private func hasAction(_ s: [Unicode.Scalar]) -> Bool {
+        let fillers = Set("了完好过掉回走起出".unicodeScalars)
+        for i in 0..<s.count {
+            guard let n = startsAny(lists.action, s, at: i) else { continue }
+            var j = i + n
+            while j < s.count && fillers.contains(s[j]) { j += 1 }
+            if j < s.count && Self.isLetter(s[j]) { return true }
+        }
+        return false
+    }
+}
+
+/// The concreteness check's Chinese.
+enum ConcretenessText {
+    static func quote(_ phrases: [String], limit: Int = 3) -> String {
+        phrases.prefix(limit).map { "“\($0)”" }.joined()
+    }
+
+    static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+
+    /// "「办理过程」缺少具体时间、办理人；套话“高度重视”“积极协调”占比过高（62%）：请写明何时、由谁、采取了哪些具体措施。"
+    static func part(_ v: Concreteness.PartVerdict) -> String {
+        var clauses: [String] = []
+        if !v.missing.isEmpty { clauses.append("缺少" + v.missing.joined(separator: "、")) }
+        if v.tooMuchFiller {
+            clauses.append("套话\(quote(v.analysis.filler))占比过高（\(percent(v.analysis.fillerShare))）")
+        } else if !v.missing.isEmpty && !v.analysis.filler.isEmpty {
+            clauses.append("只见套话\(quote(v.analysis.filler))")
+        }
+        return "「\(QualityText.partName(v.part))」" + clauses.joined(separator: "；") + "：" + QualityText.guidance(v.part) + "。"
+    }
+
+    static func wholeReply(share: Double, filler: [String]) -> String {
+        "整篇回复套话\(quote(filler, limit: 4))占比过高（\(percent(share))），缺少日期、人员、地点、数量等具体事实："
+            + "请写明核实到的情况、何时由谁做了什么、结果如何。"
+    }
+}
