@@ -11,5 +11,8 @@ public enum DevTools {
         app.asyncCommands.use(ReplyEvalCommand(), as: "quality-eval-replies")
         app.asyncCommands.use(CityImportBenchCommand(), as: "bench-city-import")
         app.asyncCommands.use(NotifyBenchCommand(), as: "bench-notify")
+        app.asyncCommands.use(DispatchEvalCommand(), as: "dispatch-eval")
+        app.asyncCommands.use(DispatchBenchCommand(), as: "bench-dispatch")
+        app.asyncCommands.use(DuplicatesBenchCommand(), as: "bench-duplicates")
     }
 }

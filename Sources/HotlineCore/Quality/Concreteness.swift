@@ -112,7 +112,8 @@ public struct Concreteness: Sendable {
                 if !action { missing.append("具体措施") }
             }
         case .result:
-            if e.contains(.refusal) && !e.contains(.rule) {
+            // A refusal must cite its rule, unless the result also reports what was done for the rest.
+            if e.contains(.refusal) && !e.contains(.rule) && !e.contains(.outcome) {
                 missing.append("不予支持所依据的规定")
             } else if e.contains(.refusal) || e.contains(.outcome) || a.weight >= config.resultEvidenceInsteadOfOutcome {
                 break

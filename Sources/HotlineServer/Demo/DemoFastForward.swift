@@ -20,18 +20,25 @@ enum DemoFastForward {
     static func register(_ app: Application) {
         let signedIn = app.grouped(SessionAuthenticator(), RequireWebSignIn())
         signedIn.get("admin", "demo", use: page)
-        signedIn.post("admin", "demo", "fast-forward", use: webFastForward)
-        signedIn.post("admin", "demo", "critical-order", use: webCriticalOrder)
+        // A few form fields at most: anything larger is refused (413) before it is read.
+        signedIn.on(.POST, "admin", "demo", "fast-forward", body: .collect(maxSize: "4kb"), use: webFastForward)
+        signedIn.on(.POST, "admin", "demo", "critical-order", body: .collect(maxSize: "4kb"), use: webCriticalOrder)
     }
 
     static func registerAPI(_ api: any RoutesBuilder) {
-        api.post("demo", "fast-forward", use: apiFastForward)
+        api.on(.POST, "demo", "fast-forward", body: .collect(maxSize: "4kb"), use: apiFastForward)
     }
 
-    /// The demo's clock, or 404 when this app is not the demo; then 403 for anyone but an admin.
+    /// The most bytes a request body of these routes may have (the routes collect no more; this also holds a
+    /// body that arrived whole, as in-process tests send it).
+    static let maxBodyBytes = 4096
+
+    /// The demo's clock, or 404 when this app is not the demo; then 403 for anyone but an admin; then 413 for a
+    /// body larger than a few form fields.
     static func demoClock(_ req: Request) throws -> OffsetClock {
         guard let clock = req.application.demoClock else { throw Abort(.notFound) }
         guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "演示快进") }
+        guard (req.body.data?.readableBytes ?? 0) <= maxBodyBytes else { throw Abort(.payloadTooLarge) }
         return clock
     }
 
