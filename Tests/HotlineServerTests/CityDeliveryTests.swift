@@ -368,3 +368,55 @@ func setTestPasswords(_ app: Application) async throws {
         try await user.save(on: app.db)
     }
 }
+
+@Suite("市平台上报：进程重启后补发")
+struct CityDeliveryRestartTests {
+    /// One instance commits a sign, claims its message and is gone before sending (its app shut down with the lease
+    /// held); a new instance started on the same database delivers it once the lease has run out.
+    @Test(arguments: Engine.all)
+    func aMessageClaimedByAnInstanceThatDiedIsDeliveredByTheNextOne(engine: Engine) async throws {
+        let clock = ManualClock(MiniBanner.t0)
+        let secret = CityDeliveryTests.secret
+        let fake = try await FakeCity.start(bannerURL: URL(string: "http://127.0.0.1:9")!, secret: secret, now: { clock.now() })
+        let test = try await TestDatabase.create(engine)
+        func settings() -> AppSettings {
+            AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: 2,
+                        city: CitySettings(url: fake.url, secret: secret, lease: 60, deliveryInterval: 0))
+        }
+        do {
+            let orderID: UUID = try await withApp(configure: { app in
+                app.logger.logLevel = .critical
+                try await configure(app, settings: settings(), clock: clock)
+                try await prepareDatabase(app)
+            }) { app in
+                let b = try await MiniBanner.seed(on: app.db)
+                let o = try await b.dispatched("RS-1")
+                _ = try await b.service.perform(.sign, on: o.id, by: b.handlerA, at: MiniBanner.t0 + 3600)
+                clock.set(MiniBanner.t0 + 3600)
+                let claimed = try await CityOutbox(database: app.db).claim(owner: "first-instance", limit: 10, lease: 60, now: clock.now())
+                #expect(claimed.count == 1)
+                return o.id
+            }
+            #expect(await fake.received().isEmpty)
+            clock.advance(by: 61)
+            try await withApp(configure: { app in
+                app.logger.logLevel = .critical
+                try await configure(app, settings: settings(), clock: clock)
+                try await prepareDatabase(app)
+            }) { app in
+                let worker = try #require(app.cityDeliveryWorker())
+                #expect(try await worker.drain().acknowledged == 1)
+                #expect(try await CityOutbox(database: app.db).messages(of: orderID).map(\.status) == ["acknowledged"])
+            }
+            let received = await fake.received()
+            #expect(received.map(\.kind) == [.sign])
+            #expect(received.first?.deliveries == 1)
+        } catch {
+            await fake.stop()
+            await test.drop()
+            throw error
+        }
+        await fake.stop()
+        await test.drop()
+    }
+}
