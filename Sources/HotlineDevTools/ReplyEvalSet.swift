@@ -61,6 +61,8 @@ public struct LabelledReply: Codable, Sendable, Equatable {
     public var result: String
     public var contact: String
     public var attitude: String
+    /// Where a reply's history matters (a held-out reply moved to tune once its misclassification was seen).
+    public var note: String?
 }
 
 /// The concreteness check scored on the hand-written replies: how many empty replies the quality gate refuses and
@@ -96,7 +98,8 @@ public struct ReplyEvalSet: Sendable {
         let outcomes = replies.filter { split == nil || $0.split == split }.map { r -> ReplyEvalReport.Outcome in
             let (reply, order) = Self.reply(r)
             let blocking = gate.check(reply, for: order).filter { $0.severity == .block }
-            return .init(reply: r, refused: !blocking.isEmpty, messages: blocking.map(\.message))
+            return .init(reply: r, refused: !blocking.isEmpty, messages: blocking.map(\.message),
+                         parts: blocking.map(\.part))
         }
         return ReplyEvalReport(split: split, outcomes: outcomes)
     }
@@ -108,6 +111,8 @@ public struct ReplyEvalReport: Sendable, CustomStringConvertible {
         public var reply: LabelledReply
         public var refused: Bool
         public var messages: [String]
+        /// The parts that refused it.
+        public var parts: [ReplyPart] = []
         public var correct: Bool { refused == (reply.label == .empty) }
     }
 
@@ -139,6 +144,13 @@ public struct ReplyEvalReport: Sendable, CustomStringConvertible {
             let verb = kind == .genuine || kind == .borderline ? "accepted" : "refused"
             lines.append("  \(kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(verb) \(right)/\(group.count)")
         }
+        lines.append("refusing findings by part (empty replies; genuine replies):")
+        for part in [ReplyPart.findings, .process, .result, .contact, .requesterAttitude, .wholeReply] {
+            let e = empty.filter { $0.parts.contains(part) }.count, g = genuine.filter { $0.parts.contains(part) }.count
+            lines.append("  \(part.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(e)  \(g)")
+        }
+        let sole = empty.filter { Set($0.parts).count == 1 }.count
+        lines.append("  empty replies refused by one part only: \(sole)")
         lines.append("by category (empty refused, genuine accepted):")
         let categories = outcomes.map(\.reply.category).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         for category in categories {

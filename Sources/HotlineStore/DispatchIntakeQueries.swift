@@ -13,7 +13,7 @@ public struct DraftIntakeQueries: Sendable {
     public init(database: any Database) { self.database = database }
 
     public func candidates(phone: String, categoryID: UUID?, now: Date, days: Double = 90, closedWithinDays: Double = 30,
-                           limit: Int = 1_000) async throws -> [IntakeCandidate] {
+                           limit: Int = 500) async throws -> [IntakeCandidate] {
         let sql = database as! any SQLDatabase
         let from = now - days * 86_400, closedSince = now - closedWithinDays * 86_400
         let base: SQLQueryString = """

@@ -53,8 +53,11 @@ public struct Concreteness: Sendable {
     private let contactMethods: [[Unicode.Scalar]]
     private let attitudeWords: [[Unicode.Scalar]]
     private let stripped: [[Unicode.Scalar]]
+    /// `stripped`'s phrases in their configured spelling, index for index.
+    private let stripOriginals: [String]
     private let counted: [(compact: [Unicode.Scalar], original: String)]
     private let lists: Lists
+    private let relativeTimeVerbs: [[Unicode.Scalar]]
 
     private struct Lists: Sendable {
         var time, measure, place, title, actor, action, outcome, pending, refusal, rule, cause, contactVerb,
@@ -69,7 +72,10 @@ public struct Concreteness: Sendable {
         }
         contactMethods = scalars(config.contactMethodWords)
         attitudeWords = scalars(config.attitudeWords)
-        stripped = scalars(c.fillerPhrases)
+        let filler = c.fillerPhrases.map { (Array(Self.clean($0)), $0) }.filter { !$0.0.isEmpty }
+            .sorted { $0.0.count > $1.0.count }
+        stripped = filler.map(\.0)
+        stripOriginals = filler.map(\.1)
         // The share counts the concreteness list, the refused vague phrases and the boilerplate alike.
         var seen = Set<String>()
         counted = (c.fillerPhrases + config.vaguePhrases + config.boilerplatePhrases)
@@ -84,15 +90,25 @@ public struct Concreteness: Sendable {
                       outcome: scalars(c.outcomeWords), pending: scalars(c.pendingWords),
                       refusal: scalars(c.refusalWords), rule: scalars(c.ruleWords), cause: scalars(c.causeWords),
                       contactVerb: scalars(c.contactVerbs), unitVoice: scalars(c.unitVoicePhrases))
+        relativeTimeVerbs = (lists.action + lists.contactVerb + contactMethods
+            + scalars(["处理", "放气", "到场", "完工", "结束", "检修", "修好"])).sorted { $0.count > $1.count }
     }
 
     // MARK: - Verdicts
 
     /// Every narrative part's verdict, in form order.
+    /// A date stated once in 核实情况 ("12月12日执法人员检定了3台电子秤") also dates the 办理过程 that follows it.
     public func verdicts(_ reply: Reply) -> [PartVerdict] {
-        [verdict(.findings, reply.findings), verdict(.process, reply.process), verdict(.result, reply.result),
-         verdict(.contact, reply.contact), verdict(.requesterAttitude, reply.requesterAttitude)]
+        let findings = verdict(.findings, reply.findings)
+        var process = verdict(.process, reply.process)
+        if findings.analysis.evidence.contains(.time), let k = process.missing.firstIndex(of: Self.missingTime) {
+            process.missing.remove(at: k)
+        }
+        return [findings, process, verdict(.result, reply.result), verdict(.contact, reply.contact),
+                verdict(.requesterAttitude, reply.requesterAttitude)]
     }
+
+    static let missingTime = "具体时间"
 
     /// One part's verdict.
     public func verdict(_ part: ReplyPart, _ text: String) -> PartVerdict {
@@ -105,21 +121,23 @@ public struct Concreteness: Sendable {
             let facts = e.intersection([.number, .quantity, .person, .place, .cause, .time, .outcome]).count
             if facts < config.minimumFindingsEvidence { missing.append("核实到的具体情况（地点、数量、原因或现状）") }
         case .process:
-            if !e.contains(.time) { missing.append("具体时间") }
+            if !e.contains(.time) { missing.append(Self.missingTime) }
             let actor = e.contains(.actor) || e.contains(.person), action = e.contains(.action)
             if config.processNeedsActorAndAction || (!actor && !action) {
                 if !actor { missing.append("办理人") }
                 if !action { missing.append("具体措施") }
             }
         case .result:
-            // A refusal must cite its rule, unless the result also reports what was done for the rest.
-            if e.contains(.refusal) && !e.contains(.rule) && !e.contains(.outcome) {
-                missing.append("不予支持所依据的规定")
-            } else if e.contains(.refusal) || e.contains(.outcome) || a.weight >= config.resultEvidenceInsteadOfOutcome {
+            // A refusal must cite its rule, unless the result also reports in facts (a date, a number) what was
+            // done for the rest; "not yet" must say by when; otherwise an outcome, or facts, state the result.
+            let dated = e.contains(.time) || e.contains(.number)
+            if e.contains(.refusal) {
+                if !e.contains(.rule) && !dated { missing.append("不予支持所依据的规定") }
+            } else if e.contains(.outcome) {
                 break
             } else if e.contains(.pending) {
                 if !e.contains(.time) { missing.append("预计办结的时间") }
-            } else {
+            } else if a.weight < config.resultEvidenceInsteadOfOutcome {
                 missing.append("办理结果（是否解决、达到什么效果）")
             }
         case .contact:
@@ -161,10 +179,10 @@ public struct Concreteness: Sendable {
         for phrase in stripped { _ = SubstanceFilter.replaceAll(phrase, in: &s) }
         var e = Set<Evidence>()
         scanNumbers(s, &e)
-        if has(lists.time, in: s) { e.insert(.time) }
+        if has(lists.time, in: s) || hasActionTime(s) { e.insert(.time) }
         if hasPlace(s) { e.insert(.place) }
         if hasPerson(s) { e.insert(.person) }
-        if has(lists.actor, in: s) { e.insert(.actor) }
+        if has(lists.actor, in: s) || hasOrganisation(s) { e.insert(.actor) }
         if hasAction(s) { e.insert(.action) }
         if has(lists.outcome, in: s) { e.insert(.outcome) }
         if has(lists.pending, in: s) { e.insert(.pending) }
@@ -178,25 +196,41 @@ public struct Concreteness: Sendable {
         return Analysis(evidence: e, filler: filler, fillerShare: share, length: length)
     }
 
-    /// Stock phrases found and the share of the compact text they cover.
+    /// Stock phrases found (to quote: the concreteness list's, in the order they appear, else the refused vague
+    /// phrases and boilerplate) and the share of the compact text that all of them cover.
     private func fillerShare(_ text: String) -> ([String], Double, Int) {
-        var s = Array(SubstanceFilter.compact(text).unicodeScalars)
-        let length = s.count
+        let compact = Array(SubstanceFilter.compact(text).unicodeScalars)
+        let length = compact.count
         guard length > 0 else { return ([], 0, 0) }
-        var found: [String] = []
-        var covered = 0
+        var s = compact
+        var others: [String] = []
+        var covered = 0, marks = 0
         let present = Set(s)
-        var marks = 0
         for (phrase, original) in counted where present.contains(phrase[0]) {
             guard SubstanceFilter.replaceAll(phrase, in: &s) else { continue }
             let now = s.reduce(0) { $0 + ($1 == Self.mark ? 1 : 0) }
             covered += (now - marks) * phrase.count
             marks = now
-            found.append(original)
+            others.append(original)
+        }
+        // The phrases to quote are found on their own, so a longer boilerplate ("我单位高度重视") does not hide
+        // the stock phrase inside it ("高度重视").
+        var quoted: [(Int, String)] = []
+        var rest = compact
+        for (k, phrase) in stripped.enumerated() where present.contains(phrase[0]) {
+            guard let at = Self.firstIndex(of: phrase, in: rest) else { continue }
+            quoted.append((at, stripOriginals[k]))
+            _ = SubstanceFilter.replaceAll(phrase, in: &rest)
         }
         let share = min(1, Double(covered) / Double(length))
-        let quoted = found.filter { f in stripped.contains { $0 == Array(Self.clean(f)) } }
-        return (quoted.isEmpty ? found : quoted, share, length)
+        let inOrder = quoted.sorted { $0.0 < $1.0 }.map(\.1)
+        return (inOrder.isEmpty ? Array(others.prefix(4)) : inOrder, share, length)
+    }
+
+    private static func firstIndex(of phrase: [Unicode.Scalar], in s: [Unicode.Scalar]) -> Int? {
+        guard phrase.count <= s.count else { return nil }
+        for i in 0...(s.count - phrase.count) where starts(s, at: i, with: phrase) { return i }
+        return nil
     }
 
     private static let mark: Unicode.Scalar = "\u{E0FF}"
@@ -312,7 +346,8 @@ public struct Concreteness: Sendable {
                 let end = i + 1 + length
                 guard end <= s.count, (i + 1..<end).allSatisfy({ Self.isHan(s[$0]) }) else { continue }
                 if end == s.count || !Self.isLetter(s[end])
-                    || Self.followers.contains(where: { Self.starts(s, at: end, with: $0) }) {
+                    || Self.followers.contains(where: { Self.starts(s, at: end, with: $0) })
+                    || startsAny(lists.action, s, at: end) != nil {
                     return true
                 }
             }
@@ -326,20 +361,59 @@ public struct Concreteness: Sendable {
         + "丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
         + "乌其巴哈包图敖奇云").unicodeScalars)
     private static let introducers: [[Unicode.Scalar]] = ["员", "长", "工", "同", "与", "和", "及", "由", "联系", "带领",
-        "会同", "、", "派", "安排", "组织", "书记", "主任", "经理", "师傅", "队员", "民警", "医生", "老师", "站长", "所长",
+        "会同", "、", "派", "安排", "组织", "所", "队", "站", "局", "办", "院", "司", "心", "班", "书记", "主任", "经理", "师傅", "队员", "民警", "医生", "老师", "站长", "所长",
         "队长", "科长", "局长"].map { Array($0.unicodeScalars) }
     private static let followers: [[Unicode.Scalar]] = ["会同", "带领", "表示", "称", "等", "到", "于", "上门", "对", "向",
         "和", "与", "已", "现场", "入户", "将", "一行", "随", "在", "负责", "组织", "前往", "电话", "本人", "说", "同志",
-        "及", "、", "当场", "赶到", "联系", "接", "再次", "带队"].map { Array($0.unicodeScalars) }
+        "及", "、", "当场", "赶到", "联系", "接", "再次", "带队", "带", "为", "向", "前来", "给"].map { Array($0.unicodeScalars) }
 
-    /// An action verb with an object after it (optionally after 了/完/好/过/掉): "更换了阀门", "清运垃圾3车".
+    /// "维修时", "入户时", "放气前", "处理完", "施工后": a moment fixed by the handling dates what happened then.
+    private func hasActionTime(_ s: [Unicode.Scalar]) -> Bool {
+        let markers: Set<Unicode.Scalar> = ["时", "前", "后", "完"]
+        for i in 0..<s.count {
+            guard let n = startsAny(relativeTimeVerbs, s, at: i) else { continue }
+            if i + n < s.count && markers.contains(s[i + n]) { return true }
+        }
+        return false
+    }
+
+    /// An action verb with an object: after it (optionally after 了/完/好/过/掉: "更换了阀门", "清运垃圾3车"), or
+    /// before it with 对/将/把 in the same clause ("对积存垃圾全部清运").
     private func hasAction(_ s: [Unicode.Scalar]) -> Bool {
         let fillers = Set("了完好过掉回走起出".unicodeScalars)
+        let objectMarkers = Set("对将把给".unicodeScalars)
         for i in 0..<s.count {
             guard let n = startsAny(lists.action, s, at: i) else { continue }
             var j = i + n
             while j < s.count && fillers.contains(s[j]) { j += 1 }
             if j < s.count && Self.isLetter(s[j]) { return true }
+            var k = i - 1
+            while k >= 0 && k >= i - 16 && Self.isLetter(s[k]) {
+                if objectMarkers.contains(s[k]) && k + 1 < i { return true }
+                k -= 1
+            }
+        }
+        return false
+    }
+
+    /// An organisation or team named by its suffix ("养护队", "环卫所", "交通站", "住建局"), not the words that
+    /// merely contain the character ("所致", "排队", "办理", "组织").
+    private func hasOrganisation(_ s: [Unicode.Scalar]) -> Bool {
+        let suffixes = Set("队所站局院组班".unicodeScalars)
+        let notAfter: [Unicode.Scalar: Set<Unicode.Scalar>] = [
+            "所": Set("致以有在属需述谓得".unicodeScalars), "队": Set("伍".unicodeScalars),
+            "站": Set("在立着".unicodeScalars), "局": Set("面部势".unicodeScalars),
+            "院": Set("内子落墙".unicodeScalars), "组": Set("织成建".unicodeScalars), "班": Set("车级次".unicodeScalars),
+        ]
+        let notBefore: [Unicode.Scalar: Set<Unicode.Scalar>] = [
+            "所": Set("场住厕诊处之".unicodeScalars), "队": Set("排插列".unicodeScalars),
+            "站": Set("车网".unicodeScalars), "局": Set("结布格大全当".unicodeScalars),
+            "院": Set("庭医法".unicodeScalars), "组": Set("重改".unicodeScalars), "班": Set("上下加值跟".unicodeScalars),
+        ]
+        for i in 1..<max(s.count, 1) where suffixes.contains(s[i]) && Self.isHan(s[i - 1]) {
+            if notBefore[s[i]]?.contains(s[i - 1]) == true { continue }
+            if i + 1 < s.count, notAfter[s[i]]?.contains(s[i + 1]) == true { continue }
+            return true
         }
         return false
     }

@@ -28,7 +28,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     public var processNeedsActorAndAction = false
     /// A 办理结果 without an outcome word still states a result when it carries this many distinct kinds of
     /// evidence ("12月12日抽查作业时长约50分钟": a date, a number, a quantity).
-    public var resultEvidenceInsteadOfOutcome = 2
+    public var resultEvidenceInsteadOfOutcome = 1
     /// 与诉求人联系情况 must say when the contact happened.
     public var contactNeedsTime = true
 
@@ -52,7 +52,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     public var placeWords: [String] = [
         "小区", "社区", "嘎查", "村", "镇", "苏木", "街道", "路", "街", "巷", "广场", "市场", "学校", "中学", "小学",
         "幼儿园", "医院", "卫生院", "公园", "超市", "饭店", "酒店", "商场", "工地", "路口", "桥", "号楼", "单元", "楼道",
-        "门口", "院内", "站", "厂", "大厦", "花园", "家园", "佳苑", "新城", "车库", "地下室", "楼顶", "门市", "店",
+        "门口", "院内", "站", "厂", "商铺", "楼下", "楼上", "门前", "店内", "院子", "屋里", "大厦", "花园", "家园", "佳苑", "新城", "车库", "地下室", "楼顶", "门市", "店",
     ]
     /// Titles that follow a surname ("张先生", "李工") and roles that name who acted.
     public var titleWords: [String] = [
@@ -67,7 +67,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "农牧局", "民政局", "城管", "水务", "热力", "供电", "中队", "大队", "村委会", "居委会", "服务中心", "管理站",
         "养护站", "供暖办", "社区", "嘎查", "司机", "专班", "校方", "学校", "医院", "卫生院", "监察大队", "所里",
         "监察员", "科员", "交警", "厂家", "网点", "施工单位", "建设单位", "用人单位", "运营方", "管理方", "管理处",
-        "中心", "建设办", "城建办", "教育办", "物业办", "司法所", "承包方", "店主", "摊主", "负责人", "技术员", "工作组",
+        "中心", "建设办", "城建办", "教育办", "物业办", "司法所", "承包方", "店主", "摊主", "负责人", "技术员", "工作组", "机构", "店家", "商家", "营业所", "主管",
     ]
     /// Verbs of concrete handling; each counts only with an object after it ("更换了阀门", not a bare "处理").
     public var actionVerbs: [String] = [
@@ -80,6 +80,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "受理", "送回", "接回", "劝离", "劝导", "制止", "驱离", "取缔", "没收", "收缴", "整改", "复查", "复测", "调整",
         "恢复", "挖开", "开挖", "挪走", "搬离", "拖移", "扣分", "通报", "发函", "转办", "联系", "上门", "入户", "巡查",
         "解释", "宣传", "告知", "答复", "说明", "协调", "对接", "提供", "补充", "出具", "审批", "公示", "采集", "取样",
+        "确定", "解答", "调低", "下架", "销毁",
     ]
     /// Words of a reached outcome.
     public var outcomeWords: [String] = [
@@ -90,7 +91,8 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "收回", "下降", "降至", "升至", "达到", "回落", "已于", "安装", "更换", "搬离", "纠正", "改正",
         "撤销", "退回", "驳回", "备案", "消失", "平整", "干净", "拿到", "收到", "解除", "已制止", "已结清",
         "已换新", "建成", "已取得", "送达", "投用", "投入使用", "道歉", "就读", "入园", "未再", "已更新", "已清理",
-        "已拆", "已修", "已退", "已补", "已发", "已到", "已为", "已将", "止住", "已回填", "可见", "已开通",
+        "已拆", "已修", "已退", "已补", "已发", "已到", "已为", "已将", "止住", "已回填", "可见", "已开通", "已无",
+        "已没有", "已停止", "公示", "已装好", "已撤", "减轻", "销毁", "下架", "退赔", "获得", "已提交", "化解",
     ]
     /// Words saying the outcome is not there yet; such a result must give a date by which it will be.
     public var pendingWords: [String] = [
@@ -108,7 +110,8 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     public var causeWords: [String] = [
         "导致", "所致", "原因", "系", "由于", "因为", "造成", "发现", "存在", "损坏", "破损", "堵塞", "老化", "漏水",
         "拖欠", "超标", "违规", "未按", "没有", "缺少", "不足", "故障", "断裂", "脱落", "积水", "渗漏", "实测", "测得",
-        "查明", "查实", "咨询", "反映的", "无证", "超出", "低于", "高于", "占用", "私自", "擅自",
+        "查明", "查实", "咨询", "无证", "缺失", "冻裂", "被盗", "丢失", "坏", "过期", "超过", "不准", "确有",
+        "请假", "未安排", "尚未", "失灵", "纠纷", "起因", "受伤", "限值", "超出", "低于", "高于", "占用", "私自", "擅自",
     ]
     /// Contact verbs: they show that contact happened even where the method is not named.
     public var contactVerbs: [String] = [

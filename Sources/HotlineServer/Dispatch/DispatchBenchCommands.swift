@@ -3,6 +3,7 @@ import Vapor
 import Fluent
 import HotlineCore
 import HotlineStore
+import SQLKit
 
 /// Realistic-looking request texts for the dispatch and duplicate benchmarks, from the demo's topics and places:
 /// (category, title, content, address, unit code that handles it).
@@ -93,6 +94,7 @@ public struct DuplicatesBenchCommand: AsyncCommand {
     public struct Signature: CommandSignature {
         @Option(name: "orders", help: "Orders to store (default 1000000)") var orders: Int?
         @Option(name: "calls", help: "Lookups to time (default 500)") var calls: Int?
+        @Flag(name: "reuse", help: "Time lookups on the orders a previous run stored (no loading)") var reuse: Bool
         public init() {}
     }
 
@@ -101,39 +103,57 @@ public struct DuplicatesBenchCommand: AsyncCommand {
 
     public func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await Benchmarks.prepareEmptyDatabase(context)
         let total = signature.orders ?? 1_000_000, calls = signature.calls ?? 500
         let now = app.hotline.clock.now()
         var rng = SeededGenerator(seed: 31)
-        let directory = try await DemoDirectory.create(on: app.db, passwordHash: "-", at: now, rng: &rng)
-        let repo = OrderRepository(database: app.db, rules: app.hotline.lifecycle.rules)
-        var generator = BenchOrders(directory: directory, lifecycle: app.hotline.lifecycle, now: now, rng: rng)
         var texts = BenchRequestTexts(rng: SeededGenerator(seed: 32))
         let clock = ContinuousClock()
-        let loadStart = clock.now
-        var batch: [(order: WorkOrder, events: [OrderEvent])] = []
-        // A pool of phones so that some numbers call more than once, as they do.
-        let phones = (0..<max(1, total / 4)).map { _ in DemoDirectory.mobile(&generator.rng) }
-        for i in 0..<total {
-            var item = generator.make(index: i)
-            let t = texts.make()
-            item.order.title = t.title; item.order.content = t.content; item.order.address = t.address
-            item.order.categoryID = directory.categoryIDs[t.category]
-            item.order.requesterPhone = phones[i % phones.count]
-            batch.append(item)
-            if batch.count == 500 || i == total - 1 {
-                try await repo.importBatch(batch)
-                batch.removeAll(keepingCapacity: true)
+        var categoryIDs: [String: UUID] = [:]
+        var phones: [String] = []
+        var stored = total
+        var loading = Duration.zero
+        if signature.reuse {
+            try await prepareDatabase(app)
+            let sql = app.db as! any SQLDatabase
+            for row in try await sql.raw("SELECT id, name FROM categories").all() {
+                categoryIDs[try row.decode(column: "name", as: String.self)] = try row.decode(column: "id", as: UUID.self)
             }
+            phones = try await sql.raw("SELECT requester_phone FROM orders ORDER BY received_at DESC LIMIT 20000").all()
+                .map { try $0.decode(column: "requester_phone", as: String.self) }
+            stored = try await sql.raw("SELECT COUNT(*) AS n FROM orders").first()?.decode(column: "n", as: Int.self) ?? 0
+            guard !phones.isEmpty else { context.console.error("数据库里没有工单，请先不带 --reuse 运行一次。"); throw ExitCode(1) }
+        } else {
+            try await Benchmarks.prepareEmptyDatabase(context)
+            let directory = try await DemoDirectory.create(on: app.db, passwordHash: "-", at: now, rng: &rng)
+            categoryIDs = directory.categoryIDs
+            let repo = OrderRepository(database: app.db, rules: app.hotline.lifecycle.rules)
+            var generator = BenchOrders(directory: directory, lifecycle: app.hotline.lifecycle, now: now, rng: rng)
+            let loadStart = clock.now
+            var batch: [(order: WorkOrder, events: [OrderEvent])] = []
+            // A pool of phones so that some numbers call more than once, as they do.
+            phones = (0..<max(1, total / 4)).map { _ in DemoDirectory.mobile(&generator.rng) }
+            for i in 0..<total {
+                var item = generator.make(index: i)
+                let t = texts.make()
+                item.order.title = t.title; item.order.content = t.content; item.order.address = t.address
+                item.order.categoryID = directory.categoryIDs[t.category]
+                item.order.requesterPhone = phones[i % phones.count]
+                batch.append(item)
+                if batch.count == 500 || i == total - 1 {
+                    try await repo.importBatch(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            loading = clock.now - loadStart
+            rng = generator.rng
         }
-        let loading = clock.now - loadStart
         let queries = DraftIntakeQueries(database: app.db)
         var samples: [Duration] = []
         var found = 0
         for i in 0..<calls {
             let t = texts.make()
-            let phone = i % 2 == 0 ? phones[Int.random(in: 0..<phones.count, using: &generator.rng)] : DemoDirectory.mobile(&generator.rng)
-            let category = directory.categoryIDs[t.category]
+            let phone = i % 2 == 0 ? phones[Int.random(in: 0..<phones.count, using: &rng)] : DemoDirectory.mobile(&rng)
+            let category = categoryIDs[t.category]
             let s = clock.now
             let candidates = try await queries.candidates(phone: phone, categoryID: category, now: now)
             let draft = IntakeRequest(orderID: UUID(), phone: phone, address: t.address, category: t.category, content: t.content, receivedAt: now)
@@ -142,7 +162,7 @@ public struct DuplicatesBenchCommand: AsyncCommand {
         }
         typealias B = ReplyIndexBenchCommand
         context.console.print("""
-            \(Benchmarks.engine(app)): \(total) orders stored in \(B.seconds(loading))
+            \(Benchmarks.engine(app)): \(stored) orders stored\(signature.reuse ? " (reused)" : " in \(B.seconds(loading))")
             duplicate lookup while the call is taken (query + DuplicateRequestDetector), \(calls) drafts: \
             p50 \(B.ms(B.percentile(samples, 50))), p99 \(B.ms(B.percentile(samples, 99))); \(found) found a likely duplicate
             """)

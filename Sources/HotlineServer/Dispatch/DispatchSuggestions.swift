@@ -15,7 +15,15 @@ final class DispatchModelCache: Sendable {
         let repository = DispatchRepository(database: db)
         guard let latest = try await repository.latestModelVersion() else { return nil }
         if let cached = state.withLock({ $0 }), cached.version == latest { return cached }
-        guard let model = try await repository.model(version: latest) else { return nil }
+        let model: DispatchModel
+        do {
+            guard let stored = try await repository.model(version: latest) else { return nil }
+            model = stored
+        } catch let damaged as DispatchModelDecodingError {
+            // Damaged bytes must not stop dispatch: suggest from rules and the catalogue until the next training.
+            db.logger.error("dispatch model v\(latest) unreadable: \(damaged)")
+            return nil
+        }
         state.withLock { current in
             if current == nil || current!.version < latest { current = (latest, model) }
         }

@@ -54,8 +54,13 @@ final class DispatchTrainTimer: LifecycleHandler, @unchecked Sendable {
 
     init(hours: Double) { self.hours = hours }
 
-    static func hours(from environment: [String: String] = ProcessInfo.processInfo.environment) -> Double {
-        environment["HOTLINE_DISPATCH_TRAIN_HOURS"].flatMap(Double.init).map { max(0, $0) } ?? 24
+    /// The interval, or 0 when the process is not serving (`serve`, `start` or no command): a benchmark or the demo
+    /// loader must not retrain halfway through its own work.
+    static func hours(from environment: [String: String] = ProcessInfo.processInfo.environment,
+                      arguments: [String] = CommandLine.arguments) -> Double {
+        let command = arguments.dropFirst().first
+        guard command == nil || command!.hasPrefix("-") || ["serve", "start"].contains(command!) else { return 0 }
+        return environment["HOTLINE_DISPATCH_TRAIN_HOURS"].flatMap(Double.init).map { max(0, $0) } ?? 24
     }
 
     func didBootAsync(_ app: Application) async throws {

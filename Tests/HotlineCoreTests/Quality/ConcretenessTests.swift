@@ -47,7 +47,7 @@ struct ConcretenessTests {
         #expect(finding.code == .vagueContent)
         #expect(finding.message.contains("「办理过程」缺少具体时间、办理人、具体措施"))
         #expect(finding.message.contains("套话“"))
-        #expect(finding.message.contains("“高度重视”") && finding.message.contains("“积极协调”"))
+        #expect(finding.message.contains("套话“高度重视”“第一时间”"))
         #expect(finding.message.contains("占比过高"))
         #expect(finding.message.contains("请写明何时、由谁、采取了哪些具体措施"))
     }
