@@ -16,7 +16,7 @@ if ! pg_lsclusters -h | awk '{print $1"/"$2}' | grep -q "^${version}/main$"; the
 fi
 if ! pg_lsclusters -h | awk '$1=="'"$version"'" && $2=="main" {print $4}' | grep -q online; then
     # A test database is disposable: no fsync makes the suite faster and loses nothing that matters.
-    pg_ctlcluster "$version" main start -- -o "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    pg_ctlcluster "$version" main start -- -o "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500" \
         || pg_ctlcluster "$version" main start
 fi
 for _ in $(seq 1 30); do

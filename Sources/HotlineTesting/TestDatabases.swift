@@ -120,14 +120,14 @@ public func withMigratedStore<T: Sendable>(_ engine: Engine, _ body: (Standalone
 
 /// How many PostgreSQL test databases may be in use at once, sized to the server the tests run against: a test's
 /// app opens up to `connectionsPerTest` connections (pools of `databasePoolSize` per event loop, plus the admin
-/// connection), so against a stock server (`max_connections` 100) fewer tests use PostgreSQL at once than against
-/// the cluster `scripts/postgres.sh` starts (300). `HOTLINE_TEST_PG_SLOTS` sets the number by hand.
+/// connection, and a second instance or store where a test runs two), so against a stock server (`max_connections` 100) fewer tests use PostgreSQL at once than against
+/// the cluster `scripts/postgres.sh` starts (500). `HOTLINE_TEST_PG_SLOTS` sets the number by hand.
 /// A test that waits longer than `patience` goes ahead anyway, so that a test holding two databases can never
 /// wait for itself.
 public actor PostgresBudget {
     public static let shared = PostgresBudget()
     /// Connections one test may hold at its peak.
-    public static let connectionsPerTest = 10
+    public static let connectionsPerTest = 24
     static let patience: Duration = .seconds(120)
 
     private var slots: Int?
