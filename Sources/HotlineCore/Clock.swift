@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The source of "now" for every rule; the domain never calls `Date()` itself.
 public protocol Clock: Sendable {
@@ -34,20 +33,21 @@ public extension TimeInterval {
 
 /// Another clock moved ahead by an offset that only grows. Only the demo uses it: its "fast-forward" lets a
 /// visitor watch clocks run out (the escalation ladder) without waiting.
-public final class OffsetClock: Clock {
+public final class OffsetClock: Clock, @unchecked Sendable {
     private let base: any Clock
-    private let offset = Mutex<TimeInterval>(0)
+    private let lock = NSLock()
+    private var offset: TimeInterval = 0
 
     public init(base: any Clock) { self.base = base }
 
-    public func now() -> Date { base.now() + offset.withLock { $0 } }
+    public func now() -> Date { base.now() + ahead }
 
     /// How far ahead of its base the clock runs.
-    public var ahead: TimeInterval { offset.withLock { $0 } }
+    public var ahead: TimeInterval { lock.withLock { offset } }
 
     /// Moves the clock ahead (never back: a clock going back would un-happen recorded steps).
     public func advance(by seconds: TimeInterval) {
         guard seconds.isFinite, seconds > 0 else { return }
-        offset.withLock { $0 += seconds }
+        lock.withLock { offset += seconds }
     }
 }
