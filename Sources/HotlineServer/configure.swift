@@ -61,10 +61,10 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     if settings.sweepInterval > 0 {
         app.lifecycle.use(SweepTimer(interval: settings.sweepInterval))
     }
-    if settings.notify.deliveryInterval > 0 {
+    if settings.notify.deliveryInterval > 0 && HotlineCommandLine.isServing() {
         app.lifecycle.use(NotifyWorker(interval: settings.notify.deliveryInterval))
     }
-    if settings.city.deliveryInterval > 0 && settings.city.isConnected {
+    if settings.city.deliveryInterval > 0 && settings.city.isConnected && HotlineCommandLine.isServing() {
         app.lifecycle.use(CityDeliveryTimer(interval: settings.city.deliveryInterval))
     }
 }

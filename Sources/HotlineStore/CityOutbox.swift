@@ -105,23 +105,9 @@ public struct CityOutbox: Sendable {
         }.sorted { ($0.entry.nextAttemptAt, $0.entry.sequence) < ($1.entry.nextAttemptAt, $1.entry.sequence) }
     }
 
-    /// Records the city's acknowledgement. The first acknowledgement stands; a later one (a duplicate delivery
-    /// after a lease ran out) changes nothing. Answers whether this call recorded it.
-    @discardableResult
-    public func acknowledge(_ id: UUID, ack: CityAcknowledgement, sentAt: Date, receivedAt: Date) async throws -> Bool {
-        try await write { sql in
-            try await sql.raw("""
-                UPDATE city_outbox SET status = 'acknowledged', acknowledged_at = \(bind: ack.acknowledgedAt),
-                       ack_received_at = \(bind: receivedAt), sent_at = \(bind: sentAt),
-                       lease_owner = NULL, lease_until = NULL, last_error = NULL
-                WHERE id = \(bind: id) AND status = 'pending'
-                RETURNING id
-                """).all()
-        }.count == 1
-    }
-
-    /// Records many acknowledgements in one transaction (one commit for a whole delivery round). Answers how many
-    /// this call recorded.
+    /// Records the city's acknowledgements in one transaction (one commit for a whole delivery round). The first
+    /// acknowledgement of a message stands; a later one (a duplicate delivery after a lease ran out) changes
+    /// nothing. Answers how many this call recorded.
     @discardableResult
     public func acknowledge(_ acks: [(id: UUID, ack: CityAcknowledgement, sentAt: Date, receivedAt: Date)]) async throws -> Int {
         guard !acks.isEmpty else { return 0 }

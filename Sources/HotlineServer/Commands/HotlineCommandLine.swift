@@ -6,6 +6,14 @@ import Vapor
 /// `hotline start` = migrate, load the demo into an empty database, print how to sign in, then serve. Every other
 /// command (serve, migrate, demo, sweep, rules, report, audit) is Vapor's command line.
 public enum HotlineCommandLine {
+    /// Whether this process serves (`serve`, `start`, or no command, as under the test runner). The background
+    /// workers (notify delivery, city delivery, dispatch retraining) run only then: a migration, a benchmark or the
+    /// demo loader must not have them reading tables that do not exist yet or racing its own work.
+    static func isServing(_ arguments: [String] = CommandLine.arguments) -> Bool {
+        guard let command = arguments.dropFirst().first else { return true }
+        return command.hasPrefix("-") || ["serve", "start"].contains(command)
+    }
+
     /// Runs the command the process was started with, then shuts down; on an error, reports it and exits with 1.
     /// - Parameter addCommands: registers more commands once the app is configured.
     public static func run(adding addCommands: (Application) -> Void = { _ in }) async throws {

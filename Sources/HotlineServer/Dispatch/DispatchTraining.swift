@@ -58,8 +58,7 @@ final class DispatchTrainTimer: LifecycleHandler, @unchecked Sendable {
     /// loader must not retrain halfway through its own work.
     static func hours(from environment: [String: String] = ProcessInfo.processInfo.environment,
                       arguments: [String] = CommandLine.arguments) -> Double {
-        let command = arguments.dropFirst().first
-        guard command == nil || command!.hasPrefix("-") || ["serve", "start"].contains(command!) else { return 0 }
+        guard HotlineCommandLine.isServing(arguments) else { return 0 }
         return environment["HOTLINE_DISPATCH_TRAIN_HOURS"].flatMap(Double.init).map { max(0, $0) } ?? 24
     }
 
