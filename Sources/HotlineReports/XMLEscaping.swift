@@ -2,7 +2,7 @@ import Foundation
 
 /// Text helpers shared by the XLSX writer and the SVG charts: both emit XML 1.0 by string concatenation, so every
 /// piece of user text passes through here on its way out.
-enum XMLText {
+public enum XMLText {
     /// Whether a scalar may appear in an XML 1.0 document at all, escaped or not:
     /// `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]`. Swift strings never hold lone
     /// surrogates, so the only scalars to drop are the C0 controls other than tab, LF and CR, and U+FFFE/U+FFFF.
@@ -23,7 +23,7 @@ enum XMLText {
     /// Escapes text for element content or a double- or single-quoted attribute value, and strips illegal scalars.
     /// Quotes are escaped everywhere so one function serves both places. CR, tab and LF are written as character
     /// references inside attributes only when `attribute` is set, because a parser normalises them to spaces there.
-    static func escape(_ s: String, attribute: Bool = false) -> String {
+    public static func escape(_ s: String, attribute: Bool = false) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for u in s.unicodeScalars {

@@ -1,6 +1,7 @@
 import Foundation
 import Vapor
 import HotlineCore
+import HotlineReports
 
 /// The two formats of GeoReport v2, chosen by the path's suffix (`services.json`, `services.xml`).
 enum Open311Format: String, Sendable {
@@ -114,27 +115,9 @@ indirect enum Open311Node: Sendable {
         }
     }
 
-    /// Text content: markup characters escaped, and characters XML 1.0 does not allow (most controls, lone
-    /// surrogates cannot occur in Swift strings, U+FFFE/U+FFFF) dropped, so every answer parses.
-    static func xmlText(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                let v = scalar.value
-                let allowed = v == 0x9 || v == 0xA || v == 0xD || (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v)
-                    || (0x10000...0x10FFFF).contains(v)
-                if allowed { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
+    /// Text content, escaped and stripped of what XML 1.0 forbids, as the report writers do (`XMLText.escape`),
+    /// so every answer parses.
+    static func xmlText(_ s: String) -> String { XMLText.escape(s) }
 
     /// The answer in `format`, with `root` as the XML document element.
     func response(_ format: Open311Format, root: String, status: HTTPResponseStatus = .ok) -> Response {
