@@ -4,7 +4,8 @@ import HotlineServer
 
 /// One hand-written request of the dispatch labelled set, with the unit (a demo directory code) that should lead it.
 public struct LabelledDispatchRequest: Codable, Sendable {
-    public var id: Int
+    /// A number in the first set, a text such as "B001" in the independently written one.
+    public var id: String
     public var split: String
     public var kind: String
     public var unit: String
@@ -12,6 +13,17 @@ public struct LabelledDispatchRequest: Codable, Sendable {
     public var title: String
     public var content: String
     public var address: String
+
+    enum CodingKeys: String, CodingKey { case id, split, kind, unit, category, title, content, address }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let number = try? c.decode(Int.self, forKey: .id) { id = String(number) } else { id = try c.decode(String.self, forKey: .id) }
+        split = try c.decode(String.self, forKey: .split); kind = try c.decode(String.self, forKey: .kind)
+        unit = try c.decode(String.self, forKey: .unit); category = try c.decodeIfPresent(String.self, forKey: .category) ?? ""
+        title = try c.decode(String.self, forKey: .title); content = try c.decode(String.self, forKey: .content)
+        address = try c.decodeIfPresent(String.self, forKey: .address) ?? ""
+    }
 }
 
 /// Scores dispatch suggestions on the labelled set: the classifier trained on the train half (as closed-order
@@ -36,8 +48,20 @@ public struct DispatchEvaluation: Sendable {
     public static let defaultPath = "Tests/Fixtures/dispatch-labelled.json"
 
     public init(path: String = DispatchEvaluation.defaultPath) throws {
+        requests = try Self.read(path)
+    }
+
+    /// Every request of `trainingPath` (both its halves) as history, scored on every request of `heldoutPath`: the
+    /// way to score a set written apart from the one the rules were tuned on.
+    public init(trainingPath: String, heldoutPath: String) throws {
+        let history = try Self.read(trainingPath).map { r -> LabelledDispatchRequest in var r = r; r.split = "train"; return r }
+        let scored = try Self.read(heldoutPath).map { r -> LabelledDispatchRequest in var r = r; r.split = "heldout"; return r }
+        requests = history + scored
+    }
+
+    static func read(_ path: String) throws -> [LabelledDispatchRequest] {
         struct File: Decodable { var requests: [LabelledDispatchRequest] }
-        requests = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: path))).requests
+        return try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: path))).requests
     }
 
     public init(requests: [LabelledDispatchRequest]) { self.requests = requests }
