@@ -148,7 +148,15 @@ public struct IdempotencyRepository: Sendable {
         /// The same key is being processed right now, or was used for another request.
         case inProgress
         case mismatch
+        /// The action committed (its transaction marked the claim, `IdempotencyClaim`) but its answer was never
+        /// stored (the instance died or failed after the commit): answer with the order as it stands.
+        case applied(orderID: UUID)
     }
+
+    /// How long an unmarked claim may stay in progress before a retry takes it over (`IdempotencyClaim`).
+    public static let staleAfter: TimeInterval = 15
+    /// The mark an action's transaction leaves in `body` while `status` is still empty.
+    static let appliedPrefix = "applied:"
 
     public func claim(userID: UUID, key: String, request: String, at now: Date) async throws -> Claim {
         let id = UUID()
@@ -156,11 +164,29 @@ public struct IdempotencyRepository: Sendable {
             .values(SQLBind(id), SQLBind(userID), SQLBind(key), SQLBind(request), SQLBind(now))
             .ignoringConflicts(with: ["user_id", "key"]).returning("id").all()
         if !inserted.isEmpty { return .claimed(id) }
-        guard let row = try await sql.select().columns("request", "status", "body", "content_type").from("idempotency_keys")
-            .where("user_id", .equal, userID).where("key", .equal, key).first() else { return .inProgress }
+        guard let row = try await sql.select().columns("id", "request", "status", "body", "content_type", "created_at")
+            .from("idempotency_keys").where("user_id", .equal, userID).where("key", .equal, key).first() else { return .inProgress }
         guard try row.decode(column: "request", as: String.self) == request else { return .mismatch }
-        guard let status = try row.decode(column: "status", as: Int?.self) else { return .inProgress }
-        return .replay(status: status, body: try row.decode(column: "body", as: Data?.self) ?? Data(),
+        let body = try row.decode(column: "body", as: Data?.self)
+        guard let status = try row.decode(column: "status", as: Int?.self) else {
+            if let body {
+                let text = String(decoding: body, as: UTF8.self)
+                if text.hasPrefix(Self.appliedPrefix), let order = UUID(uuidString: String(text.dropFirst(Self.appliedPrefix.count))) {
+                    return .applied(orderID: order)
+                }
+                return .inProgress
+            }
+            // Unmarked and older than `staleAfter`: the attempt died before committing, or will find its claim gone
+            // and roll back. Take it over under a new id (one statement, so two retries cannot both take it).
+            guard try row.decode(column: "created_at", as: Date.self) < now - Self.staleAfter else { return .inProgress }
+            let old = try row.decode(column: "id", as: UUID.self)
+            let taken = try await sql.raw("""
+                UPDATE idempotency_keys SET id = \(bind: id), created_at = \(bind: now)
+                WHERE id = \(bind: old) AND status IS NULL AND body IS NULL RETURNING id
+                """).all()
+            return taken.isEmpty ? .inProgress : .claimed(id)
+        }
+        return .replay(status: status, body: body ?? Data(),
                        contentType: try row.decode(column: "content_type", as: String?.self))
     }
 
@@ -169,9 +195,10 @@ public struct IdempotencyRepository: Sendable {
             .set("content_type", to: SQLBind(contentType)).where("id", .equal, id).run()
     }
 
-    /// A failed attempt frees its key so the client may retry.
+    /// A failed attempt frees its key so the client may retry; a claim whose action committed (marked) stays, so a
+    /// retry learns the outcome instead of acting again.
     public func release(_ id: UUID) async throws {
-        try await sql.delete(from: "idempotency_keys").where("id", .equal, id).run()
+        try await sql.delete(from: "idempotency_keys").where("id", .equal, id).where("body", .is, SQLLiteral.null).run()
     }
 }
 

@@ -126,7 +126,9 @@ public struct OrderRepository: Sendable {
             Self.eventsInsert([event], to: order.id, after: 0, on: sql),
             Self.queueBump([row.queueUnitId], on: sql),
         ].compactMap { $0 }
+        let fence = IdempotencyClaim.mark(orderID: order.id, on: sql)
         try await write { sql in
+            try await IdempotencyClaim.fence(fence, on: sql)
             for statement in statements { try await statement.run(on: sql) }
         }
     }
@@ -208,7 +210,9 @@ public struct OrderRepository: Sendable {
                               city: CityReports.messages(for: decision.order, events: decision.events)))
         }
         let knownBump = Self.queueBump(touched, on: sql)
+        let fence = decisions.first.flatMap { IdempotencyClaim.mark(orderID: $0.order.id, on: sql) }
         try await write { [plans, touched, unknownLeaving] sql in
+            try await IdempotencyClaim.fence(fence, on: sql)
             var leaving: [UUID?] = []
             for id in unknownLeaving {
                 leaving.append(try await sql.select().column("queue_unit_id").from("orders")

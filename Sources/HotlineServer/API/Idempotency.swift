@@ -46,6 +46,8 @@ struct IdempotencyMiddleware: QuickMiddleware {
             if let contentType { response.headers.replaceOrAdd(name: .contentType, value: contentType) }
             response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
             return response
+        case .applied(let orderID):
+            return try await Self.replayApplied(request, orderID: orderID, actor: user.actor)
         case .inProgress:
             throw APIError(status: .conflict, code: "request_in_progress", message: "同一请求正在处理，请稍候刷新查看结果。")
         case .mismatch:
@@ -53,7 +55,9 @@ struct IdempotencyMiddleware: QuickMiddleware {
         case .claimed(let id):
             let response: Response
             do {
-                response = try await next.respond(to: request)
+                // The action's transaction marks this claim (`IdempotencyClaim`), so a retry after a crash between
+                // the commit and `finish` learns the outcome instead of acting again or waiting for ever.
+                response = try await IdempotencyClaim.$current.withValue(id) { try await next.respond(to: request) }
             } catch {
                 try? await repo.release(id)
                 throw error
@@ -67,6 +71,19 @@ struct IdempotencyMiddleware: QuickMiddleware {
             }
             return response
         }
+    }
+
+    /// The answer to a retry whose action committed but whose answer was never stored: the order as it stands now,
+    /// marked as a replay (201 for a new order, as its first answer was).
+    static func replayApplied(_ request: Request, orderID: UUID, actor: Actor) async throws -> Response {
+        guard let order = try await request.orderService.orders.find(orderID), actor.canSee(order) else {
+            throw DomainError.notFound(what: "工单")
+        }
+        let created = request.url.path.hasSuffix("/orders") && request.parameters.get("orderID") == nil
+        let detail = try await OrdersController.detailView(request, order, actor: actor)
+        let response = try await detail.encodeResponse(status: created ? .created : .ok, for: request)
+        response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true")
+        return response
     }
 
     /// A replay about an order answers only someone who can still see it, exactly as a first request would.

@@ -63,6 +63,11 @@ public struct CitySettings: Sendable {
                 problems.append("HOTLINE_CITY_INTERVAL 应为非负整数，现为 \(raw)")
             }
         }
+        if let raw = env["HOTLINE_CITY_LEASE"] {
+            if let n = Int(raw), (15...3_600).contains(n) { settings.lease = TimeInterval(n) } else {
+                problems.append("HOTLINE_CITY_LEASE 应为15到3600的整数（秒），现为 \(raw)")
+            }
+        }
         if settings.url != nil && settings.secret == nil {
             problems.append("配置了 HOTLINE_CITY_URL 时必须同时配置 HOTLINE_CITY_SECRET")
         }

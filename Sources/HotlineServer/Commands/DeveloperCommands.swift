@@ -13,5 +13,6 @@ package enum DeveloperCommands {
         app.asyncCommands.use(ReplyIndexBenchCommand(), as: "bench-replies")
         app.asyncCommands.use(LoadSeedCommand(), as: "loadseed")
         app.asyncCommands.use(CityOutboxBenchCommand(), as: "bench-city-outbox")
+        app.asyncCommands.use(MeasuresVerifyCommand(), as: "measures-verify")
     }
 }

@@ -123,6 +123,7 @@ public struct NotifySettings: Sendable {
         if let n = int("HOTLINE_NOTIFY_INTERVAL", 0...3600) { s.deliveryInterval = n }
         if let n = int("HOTLINE_NOTIFY_MAX_ATTEMPTS", 1...100) { s.maxAttempts = n }
         if let n = int("HOTLINE_NOTIFY_LINK_HOURS", 1...168) { s.linkLifetime = TimeInterval(n) * 3600 }
+        if let n = int("HOTLINE_NOTIFY_LEASE", 15...3_600) { s.lease = TimeInterval(n) }
         return s
     }
 }
