@@ -42,7 +42,8 @@ public enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
         return engines
     }
 
-    /// A server the tests may create databases on; `.ci/run` and `scripts/test` start one here.
+    /// A server the tests may create databases on (`HOTLINE_TEST_POSTGRES_URL`, a superuser or a user who may create
+    /// databases); `scripts/test.sh` starts one here when the variable is unset.
     public static var postgresAdminURL: String {
         ProcessInfo.processInfo.environment["HOTLINE_TEST_POSTGRES_URL"]
             ?? "postgres://hotline:hotline@127.0.0.1:5432/postgres"
@@ -53,45 +54,60 @@ public enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
 public final class TestDatabase: Sendable {
     public let engine: Engine
     public let config: DatabaseConfig
+    /// The pool size (connections per event loop) apps built on this database should use: on PostgreSQL, the one the
+    /// connection budget counted for them (`PostgresBudget.Plan.poolSize`); SQLite keeps one connection per loop.
+    public let poolSize: Int
     private let cleanup: @Sendable () async -> Void
 
-    private init(engine: Engine, config: DatabaseConfig, cleanup: @escaping @Sendable () async -> Void) {
-        self.engine = engine; self.config = config; self.cleanup = cleanup
+    private init(engine: Engine, config: DatabaseConfig, poolSize: Int, cleanup: @escaping @Sendable () async -> Void) {
+        self.engine = engine; self.config = config; self.poolSize = poolSize; self.cleanup = cleanup
     }
 
     /// Creates an empty database (a temporary SQLite file, or a new PostgreSQL database) and its URL.
-    public static func create(_ engine: Engine) async throws -> TestDatabase {
+    ///
+    /// On PostgreSQL it first reserves every connection the test will open on it: `apps` Vapor apps configured with
+    /// `databasePoolSize: poolSize` and `stores` `StandaloneDatabase`s (plus whatever `PostgresBudget.alsoOpening`
+    /// adds around the call), and waits until they fit beside the other tests running. Give the right counts: a test
+    /// that opens more than it reserved can make the server refuse another test's connection.
+    public static func create(_ engine: Engine, apps: Int = 1, stores: Int = 0) async throws -> TestDatabase {
         let name = "hotline_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         switch engine {
         case .sqlite:
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).sqlite").path
-            return TestDatabase(engine: engine, config: .sqlite(path: path)) {
+            return TestDatabase(engine: engine, config: .sqlite(path: path), poolSize: 1) {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
         case .postgres:
             let admin = Engine.postgresAdminURL
-            // Tests run in parallel, each with its own pools: wait for a share of the server's connections.
-            await PostgresBudget.shared.acquire(adminURL: admin)
+            let budget = PostgresBudget.shared
+            let need = PostgresBudget.Need(apps: apps, stores: stores) + PostgresBudget.extra
+            let (plan, held) = try await budget.acquire(need)
             do {
                 try await Self.onAdmin(admin) { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
             } catch {
-                await PostgresBudget.shared.release()
+                await budget.release(held)
                 throw error
             }
-            guard let slash = admin.range(of: "/", options: .backwards) else { throw DatabaseConfig.ParseError.unsupported(admin) }
+            guard let slash = admin.range(of: "/", options: .backwards) else {
+                await budget.release(held)
+                throw DatabaseConfig.ParseError.unsupported(admin)
+            }
             let url = String(admin[..<slash.lowerBound]) + "/" + name
-            return TestDatabase(engine: engine, config: .postgres(url: url)) {
+            return TestDatabase(engine: engine, config: .postgres(url: url), poolSize: plan.poolSize) {
+                // FORCE ends connections a test left open, so its reservation is really free afterwards.
                 try? await Self.onAdmin(admin) { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
-                await PostgresBudget.shared.release()
+                await budget.release(held)
             }
         }
     }
 
-    static func onAdmin(_ url: String, _ body: @Sendable (any SQLDatabase) async throws -> Void) async throws {
+    /// Runs `body` on one connection to the server at `url` (a pool that opens one connection for one query at a time).
+    static func onAdmin<T: Sendable>(_ url: String, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let admin = try StandaloneDatabase(.postgres(url: url))
         do {
-            try await body(admin.database as! any SQLDatabase)
+            let result = try await body(admin.database as! any SQLDatabase)
             await admin.shutdown()
+            return result
         } catch {
             await admin.shutdown()
             throw error
@@ -101,9 +117,22 @@ public final class TestDatabase: Sendable {
     public func drop() async { await cleanup() }
 }
 
-/// Runs `body` against a fresh, migrated database of `engine`, and removes it afterwards.
-public func withMigratedStore<T: Sendable>(_ engine: Engine, _ body: (StandaloneDatabase) async throws -> T) async throws -> T {
-    let test = try await TestDatabase.create(engine)
+extension PostgresBudget {
+    /// Pools a test opens beyond what the helper that creates its database reserves (a second store beside an app).
+    @TaskLocal public static var extra = Need()
+
+    /// Runs `body` with every test database created inside it also reserving `apps` more apps and `stores` more
+    /// stores, for a test that opens them through a helper that does not know.
+    public static func alsoOpening<T>(apps: Int = 0, stores: Int = 0, _ body: () async throws -> T) async rethrows -> T {
+        try await $extra.withValue(extra + Need(apps: apps, stores: stores), operation: body)
+    }
+}
+
+/// Runs `body` against a fresh, migrated database of `engine`, and removes it afterwards. A test that opens more
+/// `StandaloneDatabase`s on `store.config` says how many stores it opens in all.
+public func withMigratedStore<T: Sendable>(_ engine: Engine, stores: Int = 1,
+                                           _ body: (StandaloneDatabase) async throws -> T) async throws -> T {
+    let test = try await TestDatabase.create(engine, apps: 0, stores: stores)
     let store = try StandaloneDatabase(test.config)
     do {
         try await store.migrate()
@@ -116,64 +145,4 @@ public func withMigratedStore<T: Sendable>(_ engine: Engine, _ body: (Standalone
         await test.drop()
         throw error
     }
-}
-
-/// How many PostgreSQL test databases may be in use at once, sized to the server the tests run against: a test's
-/// app opens up to `connectionsPerTest` connections (pools of `databasePoolSize` per event loop, plus the admin
-/// connection, and a second instance or store where a test runs two), so against a stock server (`max_connections` 100) fewer tests use PostgreSQL at once than against
-/// the cluster `scripts/postgres.sh` starts (500). `HOTLINE_TEST_PG_SLOTS` sets the number by hand.
-/// A test that waits longer than `patience` goes ahead anyway, so that a test holding two databases can never
-/// wait for itself.
-public actor PostgresBudget {
-    public static let shared = PostgresBudget()
-    /// Connections one test may hold at its peak.
-    public static let connectionsPerTest = 24
-    static let patience: Duration = .seconds(120)
-
-    private var slots: Int?
-    private var inUse = 0
-
-    /// The number of slots: from the environment, else from the server's free connections.
-    public func size(adminURL: String) async -> Int {
-        if let slots { return slots }
-        var computed = 8
-        if let raw = ProcessInfo.processInfo.environment["HOTLINE_TEST_PG_SLOTS"], let n = Int(raw), n > 0 {
-            computed = n
-        } else {
-            let free = LockedBox(0)
-            try? await TestDatabase.onAdmin(adminURL) { sql in
-                let max = try await sql.raw("SELECT current_setting('max_connections')::int AS n").first()?.decode(column: "n", as: Int.self) ?? 100
-                let reserved = try await sql.raw("SELECT current_setting('superuser_reserved_connections')::int AS n").first()?.decode(column: "n", as: Int.self) ?? 3
-                let used = try await sql.raw("SELECT count(*)::int AS n FROM pg_stat_activity").first()?.decode(column: "n", as: Int.self) ?? 0
-                free.set(max - reserved - used)
-            }
-            computed = Swift.max(1, (free.get() - 5) / Self.connectionsPerTest)
-        }
-        slots = computed
-        return computed
-    }
-
-    func acquire(adminURL: String) async {
-        let limit = await size(adminURL: adminURL)
-        let clock = ContinuousClock()
-        let deadline = clock.now + Self.patience
-        // Polled rather than queued: a waiter that gives up leaves nothing behind.
-        while inUse >= limit && clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        inUse += 1
-    }
-
-    func release() {
-        inUse = Swift.max(0, inUse - 1)
-    }
-}
-
-/// A value shared with a `@Sendable` closure.
-final class LockedBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ value: T) { self.value = value }
-    func get() -> T { lock.withLock { value } }
-    func set(_ v: T) { lock.withLock { value = v } }
 }

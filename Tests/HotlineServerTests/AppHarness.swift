@@ -14,7 +14,7 @@ func withHotlineApp<T>(_ engine: Engine, clock: ManualClock = ManualClock(MiniBa
     do {
         let result = try await withApp(configure: { app in
             app.logger.logLevel = .warning
-            let settings = AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: 4)
+            let settings = AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: test.poolSize)
             try await configure(app, settings: settings, clock: clock)
             try await prepareDatabase(app)
         }, body)

@@ -23,7 +23,7 @@ func withCityApp<T>(_ engine: Engine, maxAttempts: Int = 12, timeout: TimeInterv
             var city = CitySettings(url: fake.url, secret: secret, maxAttempts: maxAttempts, firstBackoff: 30, maxBackoff: 600,
                                     lease: 60, requestTimeout: timeout, deliveryInterval: 0)
             city.maxClockSkew = 300
-            let settings = AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: 4, city: city)
+            let settings = AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: test.poolSize, city: city)
             try await configure(app, settings: settings, clock: clock)
             try await prepareDatabase(app)
         }) { app in
@@ -380,7 +380,7 @@ struct CityDeliveryRestartTests {
         let fake = try await FakeCity.start(bannerURL: URL(string: "http://127.0.0.1:9")!, secret: secret, now: { clock.now() })
         let test = try await TestDatabase.create(engine)
         func settings() -> AppSettings {
-            AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: 2,
+            AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: test.poolSize,
                         city: CitySettings(url: fake.url, secret: secret, lease: 60, deliveryInterval: 0))
         }
         do {

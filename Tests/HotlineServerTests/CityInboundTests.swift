@@ -49,7 +49,7 @@ func withRunningBanner<T>(_ engine: Engine, _ body: (RunningBanner) async throws
 /// Runs `body` with two banner instances serving HTTP on one database (as two processes would), the mini banner
 /// seeded and the shared secret set on both.
 func withTwoRunningBanners<T>(_ engine: Engine, _ body: (RunningBanner, RunningBanner) async throws -> T) async throws -> T {
-    let test = try await TestDatabase.create(engine)
+    let test = try await TestDatabase.create(engine, apps: 2)
     let clock = ManualClock(MiniBanner.t0)
     var apps: [Application] = []
     func stopAll() async {
@@ -66,7 +66,7 @@ func withTwoRunningBanners<T>(_ engine: Engine, _ body: (RunningBanner, RunningB
             let app = try await Application.make(.testing)
             apps.append(app)
             app.logger.logLevel = .warning
-            try await configure(app, settings: AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: 4), clock: clock)
+            try await configure(app, settings: AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: test.poolSize), clock: clock)
             app.hotline.settings.city.secret = CityHarness.secret
             if i == 0 {
                 try await prepareDatabase(app)

@@ -231,7 +231,8 @@ struct NotifyChannelTests {
 
     @Test(arguments: Engine.all)
     func twoInstancesQueueAndSendEachNoticeOnce(engine: Engine) async throws {
-        try await withNotifyRig(engine, tweak: { $0.wecomSecret = "" }) { rig in
+        // The second instance is a store of its own beside the rig's app.
+        try await PostgresBudget.alsoOpening(stores: 1) { try await withNotifyRig(engine, tweak: { $0.wecomSecret = "" }) { rig in
             var ids: [UUID] = []
             for i in 0..<40 { ids.append(try await rig.notice(.unitHandlers(rig.banner.townA), order: nil, "并发提醒\(i)")) }
             let other = try StandaloneDatabase(rig.app.hotline.settings.database)
@@ -248,7 +249,7 @@ struct NotifyChannelTests {
             #expect(sms.count == 40)
             #expect(Set(sms.map(\.notificationID)) == Set(ids))
             #expect(sms.allSatisfy { $0.status == "sent" && $0.attempts == 1 })
-        }
+        } }
     }
 
     struct UnitBody: Encodable {

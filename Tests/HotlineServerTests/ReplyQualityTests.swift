@@ -224,11 +224,11 @@ struct ReplyQualityTests {
 struct ReplyIndexAcrossInstancesTests {
     /// Two configured apps on one database and one clock, as two instances behind a load balancer.
     static func withTwoInstances(_ engine: Engine, _ body: (APITester, APITester) async throws -> Void) async throws {
-        let test = try await TestDatabase.create(engine)
+        let test = try await TestDatabase.create(engine, apps: 2)
         let clock = ManualClock(MiniBanner.t0)
         func configured(_ app: Application) async throws {
             app.logger.logLevel = .warning
-            try await configure(app, settings: AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: 4), clock: clock)
+            try await configure(app, settings: AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: test.poolSize), clock: clock)
             try await prepareDatabase(app)
         }
         do {

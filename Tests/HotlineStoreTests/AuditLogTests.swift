@@ -48,7 +48,7 @@ struct AuditLogTests {
 
     @Test(arguments: Engine.all)
     func concurrentAppendersFromTwoConnectionPoolsNeverForkTheChain(engine: Engine) async throws {
-        let test = try await TestDatabase.create(engine)
+        let test = try await TestDatabase.create(engine, apps: 0, stores: 2)
         let first = try StandaloneDatabase(test.config)
         let second = try StandaloneDatabase(test.config)
         do {

@@ -26,7 +26,7 @@ struct ConcurrencyTests {
 
     @Test(arguments: Engine.all)
     func signAndReturnAtTheSameMomentExactlyOneWins(engine: Engine) async throws {
-        try await withMigratedStore(engine) { store in
+        try await withMigratedStore(engine, stores: 2) { store in
             let b = try await MiniBanner.seed(on: store.database)
             // A second connection pool plays a second app instance.
             let other = try StandaloneDatabase(store.config)

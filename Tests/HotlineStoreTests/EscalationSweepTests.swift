@@ -47,7 +47,7 @@ struct EscalationSweepTests {
 
     @Test(arguments: Engine.all)
     func twoSweepersAtOnceTakeEachStepExactlyOnce(engine: Engine) async throws {
-        try await withMigratedStore(engine) { store in
+        try await withMigratedStore(engine, stores: 2) { store in
             let b = try await MiniBanner.seed(on: store.database)
             var ids: [UUID] = []
             for i in 0..<12 { ids.append(try await b.dispatched("E-c-\(i)", urgency: .critical).id) }

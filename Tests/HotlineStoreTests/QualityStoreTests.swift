@@ -114,7 +114,7 @@ struct QualityStoreTests {
 
     @Test(arguments: Engine.all)
     func twoInstancesSweepingAtOnceRaiseAHotspotOnce(engine: Engine) async throws {
-        try await withMigratedStore(engine) { store in
+        try await withMigratedStore(engine, stores: 2) { store in
             let b = try await MiniBanner.seed(on: store.database)
             _ = try await Self.concentration(b, prefix: "HS2", from: MiniBanner.t0)
             let other = try StandaloneDatabase(store.config)

@@ -33,7 +33,7 @@ struct SweepTests {
 
     @Test(arguments: Engine.all)
     func twoInstancesSweepingAtOnceRecordEachReminderOnce(engine: Engine) async throws {
-        try await withMigratedStore(engine) { store in
+        try await withMigratedStore(engine, stores: 2) { store in
             let b = try await MiniBanner.seed(on: store.database)
             for i in 0..<30 { try await b.dispatched("S-many-\(i)", at: MiniBanner.t0 + Double(i) * 60) }
             let other = try StandaloneDatabase(store.config)
