@@ -74,15 +74,25 @@ public struct AppSettings: Sendable {
 
 /// What the running app shares: the clock, the domain rules, the settings and, on SQLite, the group commit that
 /// every order write of the app goes through.
+///
+/// The rules and the quality settings live in `live`, a lock-protected box every request reads and the reload
+/// (`LiveConfig`) replaces while requests run; setting `lifecycle` writes into the box, not into the app's storage.
 public struct HotlineContext: Sendable {
     public var clock: any Clock
-    public var lifecycle: Lifecycle
     public var settings: AppSettings
     public var writer: SQLiteWriter?
+    /// The time rules, calendar and quality settings in force, as the last reload from the database left them.
+    public let live: LiveConfig
+
+    /// The lifecycle with the rules, calendar and phrase lists in force now.
+    public var lifecycle: Lifecycle {
+        get { live.lifecycle }
+        nonmutating set { live.lifecycle = newValue }
+    }
 
     public init(clock: any Clock, lifecycle: Lifecycle, settings: AppSettings) {
         self.clock = clock
-        self.lifecycle = lifecycle
+        self.live = LiveConfig(lifecycle: lifecycle, baseQuality: settings.quality)
         self.settings = settings
         if case .sqlite(let path) = settings.database { writer = SQLiteWriter(path: path) } else { writer = nil }
     }

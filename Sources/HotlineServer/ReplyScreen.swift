@@ -15,8 +15,11 @@ import HotlineStore
 /// earlier may commit later than one stamped after it; rows already held (same order, same signature) are skipped.
 /// Instances' clocks must agree to within `overlap`.
 final class ReplyScreen: @unchecked Sendable {
-    let gate: QualityGate
-    let batch: BatchReplyRule
+    /// The gate and the batch rule of the quality settings now in force; `reconfigure` swaps both at once when an
+    /// admin changes the settings on any instance (`LiveConfig`), while the index stays.
+    private var rules: (gate: QualityGate, batch: BatchReplyRule)
+    var gate: QualityGate { lock.withLock { rules.gate } }
+    var batch: BatchReplyRule { lock.withLock { rules.batch } }
     let index: SimilarityIndex
     /// How far back from the newest row seen each refresh reads again.
     let overlap: TimeInterval
@@ -30,11 +33,16 @@ final class ReplyScreen: @unchecked Sendable {
 
     init(config: QualityConfig = QualityConfig(), overlap: TimeInterval = 60, pageSize: Int = 20_000,
          maximumPerBucket: Int? = nil) {
-        gate = QualityGate(config: config)
-        batch = BatchReplyRule(config: config.batch)
+        rules = (QualityGate(config: config), BatchReplyRule(config: config.batch))
         index = maximumPerBucket.map { SimilarityIndex(maximumPerBucket: $0) } ?? SimilarityIndex()
         self.overlap = overlap
         self.pageSize = pageSize
+    }
+
+    /// Takes new quality settings for every check from now on.
+    func reconfigure(_ config: QualityConfig) {
+        let next = (QualityGate(config: config), BatchReplyRule(config: config.batch))
+        lock.withLock { rules = next }
     }
 
     // MARK: - Keeping the index current
@@ -151,6 +159,7 @@ final class ReplyScreen: @unchecked Sendable {
         let category = try await Self.category(of: order, on: req.db)
         let lead = order.mergedInto ?? order.id
         let group = Set(try await req.orderService.orders.mergedChildren(of: lead).map(\.id)).union([lead])
+        let (gate, batch) = lock.withLock { rules }
         return gate.check(reply, for: order)
             + batch.check(reply, for: order, category: category.name, ancestors: category.ancestors,
                           mergedGroup: group, in: index)

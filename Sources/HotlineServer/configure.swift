@@ -55,6 +55,9 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.asyncCommands.use(FakeCityCommand(), as: "fake-city")
     app.asyncCommands.use(FakeNotifyCommand(), as: "fake-notify")
     app.asyncCommands.use(DispatchTrainCommand(), as: "dispatch-train")
+    app.asyncCommands.use(LockedMigrateCommand(), as: "migrate")
+    let configPoll = try LiveConfigReload.pollInterval()
+    if app.environment != .testing, configPoll > 0, HotlineCommandLine.isServing() { app.lifecycle.use(LiveConfigPoller(interval: configPoll)) }
     if app.environment != .testing, DispatchTrainTimer.hours() > 0 { app.lifecycle.use(DispatchTrainTimer(hours: DispatchTrainTimer.hours())) }
 
     try routes(app)
@@ -69,10 +72,10 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     }
 }
 
-/// Loads the admin-edited time rules and calendar from the database into the running app.
+/// Loads the admin-edited time rules, calendar and quality overrides from the database into the running app
+/// (`LiveConfig`; every instance also reloads them when another changed them).
 public func loadRules(_ app: Application) async throws {
-    let stored = try await SettingsRepository(database: app.db).load()
-    app.hotline.lifecycle = Lifecycle(rules: stored.rules, calendar: stored.calendar, vague: app.hotline.lifecycle.vague)
+    try await LiveConfigReload.reload(app)
 }
 
 /// Before serving: the tables, the rules, and on a brand-new database one admin whose one-time password is printed once.
@@ -92,7 +95,7 @@ public func prepareToServe(_ app: Application) async throws {
 /// Runs migrations and then loads the rules; every command that touches orders calls this first.
 public func prepareDatabase(_ app: Application) async throws {
     try await Pragmas.apply(on: app.db)
-    try await app.autoMigrate()
+    try await HotlineUpgrade.prepare(app)
     try await loadRules(app)
 }
 

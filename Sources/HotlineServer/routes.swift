@@ -29,6 +29,7 @@ func routes(_ app: Application) throws {
     CityImportController.register(signedIn)
     CityPages.registerAPI(signedIn)
     DispatchController.register(signedIn)
+    LiveConfigController.register(signedIn)
 
     CityInbound.register(app)
     SitePages.register(app)

@@ -21,5 +21,6 @@ public enum HotlineMigrations {
         M016_Notify(),
         M017_Escalations(),
         M018_Dispatch(),
+        M019_SettingsChanges(),
     ]
 }
