@@ -7,6 +7,7 @@
 #   CHAOS_BIN=path/to/hotline           binary (default .build-release/release/hotline when newer than the
 #                                       sources, else .build/debug/hotline); hotline-dev is taken beside it
 #   CHAOS_WORKERS=6                     concurrent load workers
+#   CHAOS_DEMO_ORDERS=120               demo orders loaded before the run (hotline demo --orders)
 #   CHAOS_WORK=dir                      where logs, the SQLite file and the ack logs go (default a temp folder)
 #
 # PostgreSQL runs on its own cluster `chaos` on port 5435 (created here, durable default settings, stopped on
@@ -18,7 +19,13 @@ root=$(pwd)
 seconds=${1:-${CHAOS_SECONDS:-60}}
 engines=${CHAOS_ENGINES:-postgres,sqlite}
 workers=${CHAOS_WORKERS:-6}
-case "$seconds" in ''|*[!0-9]*) echo "chaos: seconds must be a whole number, got '$seconds'" >&2; exit 2;; esac
+demo_orders=${CHAOS_DEMO_ORDERS:-120}
+for v in "$seconds" "$workers" "$demo_orders"; do
+    case "$v" in ''|*[!0-9]*) echo "chaos: seconds, CHAOS_WORKERS and CHAOS_DEMO_ORDERS must be whole numbers, got '$v'" >&2; exit 2;; esac
+done
+if [ "$seconds" -lt 10 ] || [ "$workers" -lt 1 ]; then
+    echo "chaos: at least 10 seconds and one worker" >&2; exit 2
+fi
 for e in ${engines//,/ }; do
     case "$e" in postgres|sqlite) ;; *) echo "chaos: unknown engine '$e' (postgres, sqlite)" >&2; exit 2;; esac
 done
@@ -109,7 +116,7 @@ for engine in ${engines//,/ }; do
         url="sqlite://$dir/hotline.sqlite"
     fi
     "$py" scripts/chaos/run.py --engine "$engine" --seconds "$seconds" --bin "$bin" --dev-bin "$dev_bin" \
-        --database-url "$url" --work "$dir" --workers "$workers" --pg-version "$pg_version" --pg-cluster chaos &
+        --database-url "$url" --work "$dir" --workers "$workers" --demo-orders "$demo_orders" --pg-version "$pg_version" --pg-cluster chaos &
     runner_pid=$!
     if wait "$runner_pid"; then
         echo "== chaos $engine: passed"

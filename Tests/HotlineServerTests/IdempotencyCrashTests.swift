@@ -42,8 +42,13 @@ struct IdempotencyCrashTests {
             #expect(early.status == .conflict)
             #expect(early.errorCode == "request_in_progress")
             #expect(try await Self.progressCount(b, order) == 0)
-            // Past `staleAfter` unmarked: the retry takes the claim over and acts, once.
+            // Past `staleAfter` unmarked: the retry takes the claim over and acts, once; the same key on another
+            // request is still refused and takes nothing over.
             api.clock.advance(by: IdempotencyRepository.staleAfter + 1)
+            let reused = try await api.send(.POST, "/api/v1/orders/\(order.id)/urge", as: b.handlerA, json: ["note": "请尽快处理"],
+                                            headers: Self.key("dead-1"))
+            #expect(reused.status == .unprocessableEntity)
+            #expect(reused.errorCode == "idempotency_key_reused")
             let retry = try await api.send(.POST, path, as: b.handlerA, json: ["text": Self.progressText], headers: Self.key("dead-1"))
             #expect(retry.status == .ok)
             #expect(try await Self.progressCount(b, order) == 1)

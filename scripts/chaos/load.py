@@ -134,6 +134,8 @@ class Worker(threading.Thread):
 
     # One step: returns the new detail or None when refused (the order is then re-read).
     def step(self, order: Order, who: str, action: str, path: str, body: dict | None = None, token: str | None = None) -> bool:
+        if self.stop.is_set():
+            return False  # the run is over: no new action (one already sent is seen through)
         session = self.s(who)
         for attempt in range(2):
             try:
