@@ -30,6 +30,8 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     // Security headers go outermost so error answers carry them too; no middleware here reads a body before
     // MultipartGuard has checked sign-in and size.
     app.middleware = Middlewares()
+    // Request ids, request metrics, /metrics (HOTLINE_METRICS_TOKEN) and the graceful shutdown (Metrics/).
+    try app.useObservability()
     app.middleware.use(SecurityHeaders(https: settings.servesHTTPS))
     app.middleware.use(JSONErrorMiddleware())
     app.middleware.use(MultipartGuard())

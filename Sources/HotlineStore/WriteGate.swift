@@ -21,11 +21,15 @@ actor WriteGate {
 
     func enter() async {
         guard busy else { busy = true; return }
+        WriteMetrics.gateWaiters.add(1, ordering: .relaxed)
         await withCheckedContinuation { waiting.append($0) }
     }
 
     func leave() {
-        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        if waiting.isEmpty { busy = false } else {
+            WriteMetrics.gateWaiters.subtract(1, ordering: .relaxed)
+            waiting.removeFirst().resume()
+        }
     }
 
     static func isSQLite(_ database: any Database) -> Bool {
@@ -38,8 +42,14 @@ actor WriteGate {
     }
 
     static func write<T: Sendable>(_ database: any SQLDatabase, _ body: @Sendable () async throws -> T) async throws -> T {
-        guard database.dialect.name == "sqlite" else { return try await body() }
+        let clock = ContinuousClock(), arrived = clock.now
+        guard database.dialect.name == "sqlite" else {
+            defer { WriteMetrics.wrote(engine: database.dialect.name, waited: .zero, held: clock.now - arrived) }
+            return try await body()
+        }
         await shared.enter()
+        let entered = clock.now
+        defer { WriteMetrics.wrote(engine: "sqlite", waited: entered - arrived, held: clock.now - entered) }
         do {
             let result = try await body()
             await shared.leave()
@@ -48,6 +58,39 @@ actor WriteGate {
             await shared.leave()
             throw error
         }
+    }
+}
+
+/// The write path's figures for the server's `/metrics`: writers waiting at the gate, time in write transactions,
+/// and the SQLite writer's batch sizes. Counting is an atomic add or one short lock; nothing here blocks a writer.
+public enum WriteMetrics {
+    /// What the server records; nil (the default, and in every command but the server) records nothing.
+    public struct Observer: Sendable {
+        /// A write transaction: its engine, the time it waited for the gate and the time it held the database.
+        public var write: @Sendable (_ engine: String, _ waited: Duration, _ held: Duration) -> Void
+        /// One group commit of the SQLite writer: how many transactions it held and how long it held the file.
+        public var batch: @Sendable (_ transactions: Int, _ held: Duration) -> Void
+
+        public init(write: @escaping @Sendable (String, Duration, Duration) -> Void,
+                    batch: @escaping @Sendable (Int, Duration) -> Void) {
+            self.write = write; self.batch = batch
+        }
+    }
+
+    private static let observer = Mutex<Observer?>(nil)
+
+    /// Writers of this process queued at the gate right now.
+    public static let gateWaiters = Atomic<Int>(0)
+
+    /// Sets what records the figures (once per process; the last one set wins).
+    public static func observe(_ value: Observer?) { observer.withLock { $0 = value } }
+
+    static func wrote(engine: String, waited: Duration, held: Duration) {
+        observer.withLock { $0 }?.write(engine, waited, held)
+    }
+
+    static func committed(transactions: Int, held: Duration) {
+        observer.withLock { $0 }?.batch(transactions, held)
     }
 }
 
@@ -156,7 +199,9 @@ public final class SQLiteWriter: Sendable {
             guard !batch.isEmpty else { return }
             do {
                 let sql = try await connection().sql()
+                let clock = ContinuousClock(), began = clock.now
                 let outcomes = try await WriteGate.write(sql) { try await self.commit(batch, on: sql) }
+                WriteMetrics.committed(transactions: batch.count, held: clock.now - began)
                 for (job, outcome) in zip(batch, outcomes) { job.continuation.resume(with: outcome) }
             } catch {
                 for job in batch { job.continuation.resume(throwing: error) }

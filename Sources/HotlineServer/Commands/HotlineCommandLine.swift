@@ -18,7 +18,7 @@ public enum HotlineCommandLine {
     /// - Parameter addCommands: registers more commands once the app is configured.
     public static func run(adding addCommands: (Application) -> Void = { _ in }) async throws {
         var env = try Environment.detect()
-        try LoggingSystem.bootstrap(from: &env)
+        try HotlineLogging.bootstrap(from: &env)  // HOTLINE_LOG_FORMAT=json: one JSON object a line
         let start = env.arguments.count > 1 && env.arguments[1] == "start"
         if start { env.arguments[1] = "serve" }
 
