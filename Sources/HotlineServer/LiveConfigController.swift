@@ -21,7 +21,7 @@ enum LiveConfigController {
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         guard try req.actor.has(.admin) else { throw DomainError.forbidden(action: "查看答复质量设置") }
-        try await LiveConfigReload.check(req.application)
+        // What this instance has in force (another instance's change arrives with the next poll).
         return try answer(req)
     }
 
