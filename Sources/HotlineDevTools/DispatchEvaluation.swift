@@ -51,11 +51,12 @@ public struct DispatchEvaluation: Sendable {
         requests = try Self.read(path)
     }
 
-    /// Every request of `trainingPath` (both its halves) as history, scored on every request of `heldoutPath`: the
+    /// Every request of `trainingPath` (both its halves; several files separated by commas) as history, scored on every request of `heldoutPath`: the
     /// way to score a set written apart from the one the rules were tuned on.
     public init(trainingPath: String, heldoutPath: String) throws {
-        let history = try Self.read(trainingPath).map { r -> LabelledDispatchRequest in var r = r; r.split = "train"; return r }
-        let scored = try Self.read(heldoutPath).map { r -> LabelledDispatchRequest in var r = r; r.split = "heldout"; return r }
+        let history = try trainingPath.split(separator: ",").flatMap { try Self.read(String($0)) }.map { r -> LabelledDispatchRequest in var r = r; r.split = "train"; return r }
+        // A request the set itself marks "train" (its tuning half) joins the history; every other one is scored.
+        let scored = try Self.read(heldoutPath).map { r -> LabelledDispatchRequest in var r = r; r.split = r.split == "train" ? "train" : "heldout"; return r }
         requests = history + scored
     }
 

@@ -55,6 +55,21 @@ struct DispatchSuggestionTests {
         #expect(heat.unit(for: DispatchRequest(title: "路面塌陷", content: "暖气管道", address: ""), area: nil) == nil)
     }
 
+    @Test func aTownOnlyRuleSendsVillageRoadsToTheTownAndLeavesTheCentresStreetsAlone() {
+        let villageRoads = RoutingRule(area: .anyTown, keywords: ["路灯"], target: .area, note: "村道路灯归镇")
+        let streets = RoutingRule(keywords: ["路灯"], target: .unit(Self.roads), note: "城区路灯归城管")
+        let suggester = DispatchSuggester(rules: [villageRoads, streets], units: Self.units, model: nil, dispatchable: Self.dispatchable)
+        let inVillage = DispatchRequest(title: "路灯不亮", content: "村道两边的路灯坏了", address: "树林召镇新民渠村二社")
+        #expect(suggester.suggest(inVillage, catalogueUnit: nil).first?.unitID == Self.town)
+        let inCentre = DispatchRequest(title: "路灯不亮", content: "小区门口路灯坏了", address: "西园街道金鹏小区")
+        #expect(suggester.suggest(inCentre, catalogueUnit: nil).first?.unitID == Self.roads)
+        // Where the address is silent, the place the caller names in the content counts.
+        let saidInContent = DispatchRequest(title: "路灯不亮", content: "我是新民渠村二社的，村里路灯坏了", address: "")
+        #expect(suggester.suggest(saidInContent, catalogueUnit: nil).first?.unitID == Self.town)
+        #expect(AreaGazetteer(units: Self.units).isTown(Self.town))
+        #expect(!AreaGazetteer(units: Self.units).isTown(Self.street))
+    }
+
     @Test func aRuleWithoutANoteOrWithHugeKeywordListsIsRefused() {
         #expect(throws: DomainError.self) { try RoutingRule(target: .unit(Self.roads), note: "  ").validated() }
         #expect(throws: DomainError.self) {

@@ -20,6 +20,8 @@ public struct DispatchUnit: Sendable, Equatable {
 /// longest name found wins, so 树林召镇新民渠村 is 树林召镇 even though 新民 names a sub-district.
 public struct AreaGazetteer: Sendable {
     private let entries: [(name: String, area: UUID)]
+    /// The areas that are towns or sumu (the countryside) rather than sub-districts.
+    private let towns: Set<UUID>
 
     static let suffixes = ["苏木", "街道", "社区", "嘎查", "镇", "乡", "村"]
 
@@ -35,6 +37,7 @@ public struct AreaGazetteer: Sendable {
             }
             return nil
         }
+        towns = Set(units.filter { $0.kind == .town }.map(\.id))
         var found: [String: UUID] = [:]
         for unit in units where unit.isTerritorial || unit.kind == .community || unit.kind == .village {
             guard let area = territorialAncestor(unit) else { continue }
@@ -60,4 +63,13 @@ public struct AreaGazetteer: Sendable {
     public func area(in address: String) -> UUID? {
         entries.first { address.contains($0.name) }?.area
     }
+
+    /// The area of a request: the one its address names, else the one its words name (callers often say where
+    /// they are only in what they say: 我是新民渠村二社的).
+    public func area(of request: DispatchRequest) -> UUID? {
+        area(in: request.address) ?? area(in: request.title + "\n" + request.content)
+    }
+
+    /// Whether the area is a town or sumu rather than a sub-district.
+    public func isTown(_ area: UUID?) -> Bool { area.map(towns.contains) ?? false }
 }

@@ -42,7 +42,7 @@ public struct DispatchSuggester: Sendable {
 
     /// At most `limit` suggestions, most confident first.
     public func suggest(_ request: DispatchRequest, catalogueUnit: UUID?, limit: Int = 3) -> [DispatchSuggestion] {
-        let area = gazetteer.area(in: request.address)
+        let area = gazetteer.area(of: request)
         var votes: [UUID: (score: Double, reasons: [DispatchReason])] = [:]
         func vote(_ unit: UUID, _ weight: Double, _ reason: DispatchReason) {
             guard dispatchable.contains(unit), weight > 0 else { return }
@@ -51,7 +51,7 @@ public struct DispatchSuggester: Sendable {
             entry.reasons.append(reason)
             votes[unit] = entry
         }
-        let matched = rules.firstMatch(request, area: area)
+        let matched = rules.firstMatch(request, area: area, areaIsTown: gazetteer.isTown(area))
         if let model {
             if let matched { vote(matched.unit, 0.55, .rule(id: matched.rule.id, note: matched.rule.note)) }
             for (unit, p) in model.rank(title: request.title, content: request.content, address: request.address).prefix(limit + 2)

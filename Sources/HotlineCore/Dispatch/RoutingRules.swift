@@ -12,6 +12,9 @@ public enum RoutingArea: Sendable, Equatable, Hashable {
     case anywhere
     /// Any address in which a town or sub-district is recognised.
     case anyArea
+    /// Any address in a town or sumu (the countryside), not in a sub-district of the town centre: village roads,
+    /// lights and snow are the town's, the centre's streets are the city administration's.
+    case anyTown
     /// Addresses in this town or sub-district.
     case area(UUID)
 }
@@ -39,12 +42,13 @@ public struct RoutingRule: Sendable, Equatable, Identifiable {
     }
 
     /// The unit this rule sends the request to, or nil when it does not apply.
-    public func unit(for request: DispatchRequest, area found: UUID?) -> UUID? {
+    public func unit(for request: DispatchRequest, area found: UUID?, areaIsTown: Bool = false) -> UUID? {
         guard enabled else { return nil }
         if let categoryID, !request.categoryPath.contains(categoryID) { return nil }
         switch area {
         case .anywhere: break
         case .anyArea: if found == nil { return nil }
+        case .anyTown: if found == nil || !areaIsTown { return nil }
         case .area(let id): if found != id { return nil }
         }
         let text = request.title + "\n" + request.content
@@ -97,9 +101,9 @@ public struct RoutingRuleBook: Sendable {
     public init(rules: [RoutingRule]) { self.rules = rules }
 
     /// The first matching rule and the unit it names.
-    public func firstMatch(_ request: DispatchRequest, area: UUID?) -> (rule: RoutingRule, unit: UUID)? {
+    public func firstMatch(_ request: DispatchRequest, area: UUID?, areaIsTown: Bool = false) -> (rule: RoutingRule, unit: UUID)? {
         for rule in rules {
-            if let unit = rule.unit(for: request, area: area) { return (rule, unit) }
+            if let unit = rule.unit(for: request, area: area, areaIsTown: areaIsTown) { return (rule, unit) }
         }
         return nil
     }

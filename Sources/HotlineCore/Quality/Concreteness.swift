@@ -104,11 +104,21 @@ public struct Concreteness: Sendable {
         if findings.analysis.evidence.contains(.time), let k = process.missing.firstIndex(of: Self.missingTime) {
             process.missing.remove(at: k)
         }
-        return [findings, process, verdict(.result, reply.result), verdict(.contact, reply.contact),
+        // A refusal's rule may be cited where the handling is told ("依据国家规定，…不得一次性补缴"), and a refusal
+        // of a complaint the findings show untrue, with the facts that show it, rests on those facts.
+        var result = verdict(.result, reply.result)
+        let untrueWithFacts = reply.findings.contains("不属实")
+            && findings.analysis.evidence.intersection([.number, .quantity, .time, .cause]).count >= 2
+        if process.analysis.evidence.contains(.rule) || untrueWithFacts,
+           let k = result.missing.firstIndex(of: Self.missingRule) {
+            result.missing.remove(at: k)
+        }
+        return [findings, process, result, verdict(.contact, reply.contact),
                 verdict(.requesterAttitude, reply.requesterAttitude)]
     }
 
     static let missingTime = "具体时间"
+    static let missingRule = "不予支持所依据的规定"
 
     /// One part's verdict.
     public func verdict(_ part: ReplyPart, _ text: String) -> PartVerdict {
@@ -132,7 +142,7 @@ public struct Concreteness: Sendable {
             // done for the rest; "not yet" must say by when; otherwise an outcome, or facts, state the result.
             let dated = e.contains(.time) || e.contains(.number)
             if e.contains(.refusal) {
-                if !e.contains(.rule) && !dated { missing.append("不予支持所依据的规定") }
+                if !e.contains(.rule) && !dated { missing.append(Self.missingRule) }
             } else if e.contains(.outcome) {
                 break
             } else if e.contains(.pending) {

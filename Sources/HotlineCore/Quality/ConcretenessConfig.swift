@@ -93,6 +93,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "已换新", "建成", "已取得", "送达", "投用", "投入使用", "道歉", "就读", "入园", "未再", "已更新", "已清理",
         "已拆", "已修", "已退", "已补", "已发", "已到", "已为", "已将", "止住", "已回填", "可见", "已开通", "已无",
         "已没有", "已停止", "公示", "已装好", "已撤", "减轻", "销毁", "下架", "退赔", "获得", "已提交", "化解",
+        "补平", "补齐", "亮了", "已亮", "修补", "通了", "已通", "无误", "正确", "一致", "减小", "降低", "完整",
     ]
     /// Words saying the outcome is not there yet; such a result must give a date by which it will be.
     public var pendingWords: [String] = [
@@ -101,7 +102,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     ]
     /// Words of a refusal, and of the rule a refusal must cite.
     public var refusalWords: [String] = [
-        "不予支持", "不予受理", "不予", "不符合", "不属于", "无法支持", "不能支持", "不支持", "不能满足", "不在", "不具备",
+        "不予支持", "不予受理", "不予", "不符合", "不属于", "无法支持", "不能支持", "不支持", "不能满足", "不在", "不具备", "不能由",
     ]
     public var ruleWords: [String] = [
         "依据", "根据", "按照", "依照", "规定", "条例", "办法", "条", "文件", "政策", "标准", "合同", "协议", "法", "《",

@@ -13,7 +13,7 @@ public struct QualityConfig: Codable, Sendable, Equatable {
     /// Least real content (characters, after stock phrases and boilerplate are removed) of each part.
     public var minimumFindingsLength = 8
     public var minimumProcessLength = 10
-    public var minimumResultLength = 6
+    public var minimumResultLength = 3
     public var minimumContactLength = 6
     /// "满意" is a complete attitude, so two characters are enough here.
     public var minimumAttitudeLength = 2
@@ -28,6 +28,7 @@ public struct QualityConfig: Codable, Sendable, Equatable {
     /// Words that show how the requester was reached; a contact part with none of them gets a warning.
     public var contactMethodWords: [String] = [
         "电话", "致电", "来电", "上门", "当面", "面谈", "见面", "走访", "现场", "微信", "短信", "入户", "回访", "约见",
+        "窗口", "在工地", "到场", "逐人",
     ]
     /// Words that state the requester's attitude; an attitude part with none of them gets a warning.
     public var attitudeWords: [String] = [

@@ -45,6 +45,7 @@ enum RoutingPage {
             switch r.area {
             case .anywhere: area = "任意地址"
             case .anyArea: area = "任一镇街（从地址识别）"
+            case .anyTown: area = "任一镇（苏木），不含街道"
             case .area(let id): area = unitName[id] ?? "（已删除的单位）"
             }
             let target: String
@@ -65,7 +66,8 @@ enum RoutingPage {
             categories: [.init(value: "", label: "任意分类", selected: (form["categoryId"] ?? "").isEmpty)]
                 + categories.map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["categoryId"] == $0.id!.uuidString) },
             areas: [.init(value: "", label: "任意地址", selected: (form["area"] ?? "").isEmpty),
-                    .init(value: "*", label: "任一镇街（从地址识别）", selected: form["area"] == "*")]
+                    .init(value: "*", label: "任一镇街（从地址识别）", selected: form["area"] == "*"),
+                    .init(value: "town", label: "任一镇（苏木），不含街道", selected: form["area"] == "town")]
                 + territorial.map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["area"] == $0.id!.uuidString) },
             targets: [.init(value: "area", label: "属地镇街（地址所在的镇或街道）", selected: form["target"] == "area")]
                 + dispatchable.map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["target"] == $0.id!.uuidString) },
@@ -101,6 +103,7 @@ enum RoutingPage {
         switch f["area"] ?? "" {
         case "": area = .anywhere
         case "*": area = .anyArea
+        case "town": area = .anyTown
         case let raw:
             guard let id = UUID(uuidString: raw), units.contains(where: { $0.id == id && ($0.unitKind == .town || $0.unitKind == .subDistrict) }) else {
                 throw DomainError.invalidInput(field: "地区", reason: "请选择一个镇或街道")

@@ -85,6 +85,29 @@ struct ConcretenessTests {
         #expect(finding.message.contains("缺少不予支持所依据的规定"))
     }
 
+    @Test func aRefusalMayRestOnTheRuleCitedInTheProcessOrOnFindingsThatShowTheComplaintUntrue() {
+        var cited = QualitySamples.heating
+        cited.process = "12月3日社保中心科长蔡文华与诉求人面谈，说明依据国家规定，2011年7月1日后不得一次性补缴。"
+        cited.result = "一次性补缴不予办理。"
+        #expect(refusal(cited, .result) == nil)
+        var untrue = QualitySamples.heating
+        untrue.findings = "不属实。调取近6个月抄表记录，月均用水8吨，12月账单23吨与水表读数一致，系马桶水箱漏水。"
+        untrue.result = "诉求人要求的退费不予支持。"
+        #expect(refusal(untrue, .result) == nil)
+        // Without either, the refusal still has to name its rule.
+        var bare = QualitySamples.heating
+        bare.result = "诉求人要求的退费不予支持。"
+        #expect(refusal(bare, .result) != nil)
+    }
+
+    @Test func aShortResultThatStatesTheOutcomePasses() {
+        var reply = QualitySamples.heating
+        reply.result = "已修好。"
+        #expect(refusal(reply, .result) == nil)
+        reply.result = "已办理。"
+        #expect(refusal(reply, .result) != nil)
+    }
+
     @Test func notYetWithoutADateIsRefused() throws {
         var reply = QualitySamples.heating
         reply.result = "该路段维修需要资金，暂未能安排施工，待资金到位后再行处理。"
