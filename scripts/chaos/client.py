@@ -67,7 +67,7 @@ class Session:
     Idempotency-Key on another instance, within `deadline_s`."""
 
     def __init__(self, cluster: Cluster, username: str, password: str, log: AckLog, stop: threading.Event,
-                 deadline_s: float = 25.0):
+                 deadline_s: float = 45.0):
         self.cluster, self.username, self.password, self.log, self.stop = cluster, username, password, log, stop
         self.deadline_s = deadline_s
         self.token: str | None = None

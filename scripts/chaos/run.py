@@ -338,6 +338,7 @@ def run(args, work: Path, acks_path: Path, base_env: dict) -> int:
     city_state = fake_state(city_port)
     (work / "fake-city-state.json").write_text(json.dumps(city_state, ensure_ascii=False))
     sms = sms_page(sms_port)
+    (work / "fake-sms.json").write_text(json.dumps(sms, ensure_ascii=False))
     for inst in instances:
         inst.stop()
     for c in (city, notify):
