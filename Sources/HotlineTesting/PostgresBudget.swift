@@ -115,6 +115,9 @@ public actor PostgresBudget {
     /// The largest number of connections granted at once in this run.
     public private(set) var peakHeld = 0
     private var waiters: [Waiter] = []
+    private var nestedWaiters: [Waiter] = []
+    /// Reservations held by tests that are not nested requests: each can give something back unless it waits itself.
+    private var topLevelHeld = 0
     private var lastProgress = ContinuousClock.now
     private var watchdog: Task<Void, Never>?
 
@@ -195,12 +198,28 @@ public actor PostgresBudget {
 
     /// Waits until `need` fits beside what other tests hold and takes it; returns the plan it was sized by and the
     /// connections taken (give them back with `release`). Throws at once when it can never fit.
-    public func acquire(_ need: Need) async throws -> (plan: Plan, connections: Int) {
+    ///
+    /// A `nested` request comes from a test that already holds a reservation (it creates a second database inside
+    /// `withMigratedStore` or `withHotlineApp`): it goes before the queue, and when every test holding a
+    /// reservation waits for a nested one, the first goes ahead beyond the capacity rather than all waiting for ever.
+    public func acquire(_ need: Need, nested: Bool = false) async throws -> (plan: Plan, connections: Int) {
         let plan = try await plan()
         try plan.check(need)
         let wanted = plan.connections(for: need)
-        if waiters.isEmpty && fits(wanted, plan) {
+        if nested {
+            if fits(wanted, plan) {
+                take(wanted)
+            } else {
+                await withCheckedContinuation { continuation in
+                    nestedWaiters.append(Waiter(connections: wanted, continuation: continuation))
+                    breakNestedDeadlock()
+                }
+            }
+            return (plan, wanted)
+        }
+        if waiters.isEmpty && nestedWaiters.isEmpty && fits(wanted, plan) {
             take(wanted)
+            topLevelHeld += 1
             return (plan, wanted)
         }
         if waiters.isEmpty { lastProgress = .now }
@@ -211,16 +230,28 @@ public actor PostgresBudget {
         return (plan, wanted)
     }
 
-    /// Gives back what `acquire` granted, and lets the waiters that now fit go ahead, first come first served.
-    public func release(_ connections: Int) {
+    /// Gives back what `acquire` granted, and lets the waiters that now fit go ahead, nested ones first, then first
+    /// come first served.
+    public func release(_ connections: Int, nested: Bool = false) {
         held = Swift.max(0, held - connections)
         databases = Swift.max(0, databases - 1)
+        if !nested { topLevelHeld = Swift.max(0, topLevelHeld - 1) }
         lastProgress = .now
         wakeWaiters()
+        breakNestedDeadlock()
+    }
+
+    /// Every test that holds a reservation waits for a nested one: none can give anything back, so the first
+    /// nested waiter goes ahead beyond the capacity (by one test database's connections at most per holder).
+    private func breakNestedDeadlock() {
+        guard !nestedWaiters.isEmpty, nestedWaiters.count >= topLevelHeld else { return }
+        let waiter = nestedWaiters.removeFirst()
+        take(waiter.connections)
+        waiter.continuation.resume()
     }
 
     /// Connections granted now, and tests waiting.
-    public var state: (held: Int, databases: Int, waiting: Int) { (held, databases, waiters.count) }
+    public var state: (held: Int, databases: Int, waiting: Int) { (held, databases, waiters.count + nestedWaiters.count) }
 
     private func fits(_ wanted: Int, _ plan: Plan) -> Bool {
         if let maxDatabases = plan.maxDatabases, databases >= maxDatabases { return false }
@@ -235,10 +266,17 @@ public actor PostgresBudget {
 
     private func wakeWaiters() {
         guard let plan = currentPlan else { return }
+        while let first = nestedWaiters.first, fits(first.connections, plan) {
+            nestedWaiters.removeFirst()
+            take(first.connections)
+            first.continuation.resume()
+        }
+        guard nestedWaiters.isEmpty else { return }
         // Strictly in order: a test that needs two apps is not passed over for ever by smaller ones.
         while let first = waiters.first, fits(first.connections, plan) {
             waiters.removeFirst()
             take(first.connections)
+            topLevelHeld += 1
             first.continuation.resume()
         }
     }
@@ -267,6 +305,7 @@ public actor PostgresBudget {
             another should ask for all its pools at once (TestDatabase.create(_:apps:stores:)).\n
             """.utf8))
         take(waiter.connections)
+        topLevelHeld += 1
         lastProgress = .now
         waiter.continuation.resume()
         return true

@@ -81,22 +81,23 @@ public final class TestDatabase: Sendable {
             let admin = Engine.postgresAdminURL
             let budget = PostgresBudget.shared
             let need = PostgresBudget.Need(apps: apps, stores: stores) + PostgresBudget.extra
-            let (plan, held) = try await budget.acquire(need)
+            let nested = PostgresBudget.holding
+            let (plan, held) = try await budget.acquire(need, nested: nested)
             do {
                 try await Self.onAdmin(admin) { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
             } catch {
-                await budget.release(held)
+                await budget.release(held, nested: nested)
                 throw error
             }
             guard let slash = admin.range(of: "/", options: .backwards) else {
-                await budget.release(held)
+                await budget.release(held, nested: nested)
                 throw DatabaseConfig.ParseError.unsupported(admin)
             }
             let url = String(admin[..<slash.lowerBound]) + "/" + name
             return TestDatabase(engine: engine, config: .postgres(url: url), poolSize: plan.poolSize) {
                 // FORCE ends connections a test left open, so its reservation is really free afterwards.
                 try? await Self.onAdmin(admin) { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
-                await budget.release(held)
+                await budget.release(held, nested: nested)
             }
         }
     }
@@ -126,6 +127,15 @@ extension PostgresBudget {
     public static func alsoOpening<T>(apps: Int = 0, stores: Int = 0, _ body: () async throws -> T) async rethrows -> T {
         try await $extra.withValue(extra + Need(apps: apps, stores: stores), operation: body)
     }
+
+    /// Whether this task runs inside a test that holds a test database already (see `whileHolding`).
+    @TaskLocal public static var holding = false
+
+    /// Runs `body`, the part of a test that holds its test database: a test database created inside is a nested
+    /// request, which may not wait behind tests that wait for this one.
+    public static func whileHolding<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await $holding.withValue(true, operation: body)
+    }
 }
 
 /// Runs `body` against a fresh, migrated database of `engine`, and removes it afterwards. A test that opens more
@@ -136,7 +146,7 @@ public func withMigratedStore<T: Sendable>(_ engine: Engine, stores: Int = 1,
     let store = try StandaloneDatabase(test.config)
     do {
         try await store.migrate()
-        let result = try await body(store)
+        let result = try await PostgresBudget.whileHolding { try await body(store) }
         await store.shutdown()
         await test.drop()
         return result

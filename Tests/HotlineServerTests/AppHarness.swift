@@ -12,12 +12,12 @@ func withHotlineApp<T>(_ engine: Engine, clock: ManualClock = ManualClock(MiniBa
                        _ body: (Application) async throws -> T) async throws -> T {
     let test = try await TestDatabase.create(engine)
     do {
-        let result = try await withApp(configure: { app in
+        let result = try await PostgresBudget.whileHolding { try await withApp(configure: { app in
             app.logger.logLevel = .warning
             let settings = AppSettings(database: test.config, sweepInterval: 0, databasePoolSize: test.poolSize)
             try await configure(app, settings: settings, clock: clock)
             try await prepareDatabase(app)
-        }, body)
+        }, body) }
         await test.drop()
         return result
     } catch {

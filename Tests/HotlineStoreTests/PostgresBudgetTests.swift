@@ -149,6 +149,42 @@ struct PostgresBudgetQueueTests {
         #expect(try await small.value.connections == 10)
     }
 
+    @Test func aSecondDatabaseOfARunningTestGoesBeforeTheQueue() async throws {
+        let budget = try Self.budget()
+        let a = try await budget.acquire(Need(apps: 1))
+        let b = try await budget.acquire(Need(apps: 1))
+        let nested = Task { try await budget.acquire(Need(apps: 1), nested: true) }  // inside a's test
+        try await Self.waiting(budget, 1)
+        let later = Task { try await budget.acquire(Need(apps: 1)) }
+        try await Self.waiting(budget, 2)
+        await budget.release(b.connections)
+        #expect(try await nested.value.connections == 10)
+        #expect(await budget.state.waiting == 1)
+        #expect(await budget.state.held == 20)
+        await budget.release(10, nested: true)
+        await budget.release(a.connections)
+        _ = try await later.value
+        #expect(await budget.peakHeld <= 20)
+    }
+
+    @Test func whenEveryRunningTestWaitsForASecondDatabaseOneGoesAheadInsteadOfAllWaitingForEver() async throws {
+        let budget = try Self.budget()
+        _ = try await budget.acquire(Need(apps: 1))
+        _ = try await budget.acquire(Need(apps: 1))
+        let first = Task { try await budget.acquire(Need(apps: 1), nested: true) }
+        try await Self.waiting(budget, 1)
+        // The second running test asks too: nobody could give anything back, so one goes ahead beyond the capacity.
+        let second = Task { try await budget.acquire(Need(apps: 1), nested: true) }
+        _ = try await first.value
+        #expect(await budget.state.waiting == 1)
+        #expect(await budget.state.held == 30)
+        // The first test finishes: its second database and then its own.
+        await budget.release(10, nested: true)
+        await budget.release(10)
+        _ = try await second.value
+        #expect(await budget.state.held == 20)
+    }
+
     @Test func theNumberOfTestDatabasesByHandCapsThemToo() async throws {
         let budget = try Self.budget(slots: 1)
         let a = try await budget.acquire(Need(apps: 1))
