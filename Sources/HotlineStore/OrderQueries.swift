@@ -96,3 +96,80 @@ extension OrderRepository {
             .map { try $0.decode(model: OrderRow.self).order() }
     }
 }
+
+extension OrderRepository {
+    /// Units per statement of `queuePage`: each is one arm of a `UNION ALL`, and SQLite allows 500 arms.
+    public static let queueUnitsPerStatement = 100
+
+    /// A page of a scope's working queue, in queue order (the stored keys `queue_band`, `next_deadline`, `number`,
+    /// which every write of an order rewrites from the core's `QueueOrder`), as one statement:
+    ///
+    /// 1. per unit of the scope, the first `offset + limit` keys of its range of the partial index (M020 adds `id`
+    ///    to it, so this reads the index alone and stops after those entries, however long the unit's queue);
+    /// 2. those few hundred keys merged and cut to the page by the engine;
+    /// 3. only the page's rows read whole, by primary key.
+    ///
+    /// One round trip and `limit` rows decoded, instead of one query per unit and every unit's first page decoded
+    /// and sorted here. A scope of more than `unitsPerStatement` units takes one statement per that many.
+    public func queuePage(units: [UUID], limit: Int, offset: Int,
+                          unitsPerStatement: Int = OrderRepository.queueUnitsPerStatement) async throws -> [WorkOrder] {
+        let units = Set(units).sorted { $0.uuidString < $1.uuidString }
+        guard !units.isEmpty, limit > 0 else { return [] }
+        let offset = max(0, offset)
+        let width = min(max(1, unitsPerStatement), Self.queueUnitsPerStatement)
+        let chunks = stride(from: 0, to: units.count, by: width).map { Array(units[$0..<min($0 + width, units.count)]) }
+        if chunks.count == 1 {
+            return try await queueRows(chunks[0], limit: limit, offset: offset)
+                .map { try $0.decode(model: OrderRow.self).order() }
+        }
+        // A scope wider than one statement: each chunk's first `offset + limit`, merged here by the same keys.
+        var rows: [(key: QueueKey, order: WorkOrder)] = []
+        for chunk in chunks {
+            for row in try await queueRows(chunk, limit: offset + limit, offset: 0) {
+                let stored = try row.decode(model: OrderRow.self)
+                let key = QueueKey(band: stored.queueBand, deadline: stored.nextDeadline, number: stored.number)
+                rows.append((key, try stored.order()))
+            }
+        }
+        rows.sort { $0.key < $1.key }
+        return rows.dropFirst(offset).prefix(limit).map(\.order)
+    }
+
+    /// Whole rows of the page `offset ..< offset + limit` of these units' queues, in queue order.
+    private func queueRows(_ units: [UUID], limit: Int, offset: Int) async throws -> [any SQLRow] {
+        try await sql.raw(Self.queueStatement(units, limit: limit, offset: offset)).all()
+    }
+
+    /// The statement of `queueRows`.
+    static func queueStatement(_ units: [UUID], limit: Int, offset: Int) -> SQLQueryString {
+        // The predicate is spelled as constants, not bound: a planner can only pick a partial index when it can
+        // see that the query's condition is the index's own. These are our enum's values, never input.
+        let arms: [SQLQueryString] = units.enumerated().map { i, unit in
+            """
+            SELECT * FROM (SELECT id, queue_band, next_deadline, number FROM orders
+                           WHERE queue_unit_id = \(bind: unit) AND \(unsafeRaw: openQueuePredicate)
+                           ORDER BY queue_band, next_deadline, number LIMIT \(literal: offset + limit)) AS u\(literal: i)
+            """
+        }
+        return """
+            SELECT * FROM orders WHERE id IN (
+                SELECT id FROM (\(arms.joined(separator: " UNION ALL "))) AS k
+                ORDER BY queue_band, next_deadline, number LIMIT \(literal: limit) OFFSET \(literal: offset))
+            ORDER BY queue_band, next_deadline, number
+            """
+    }
+}
+
+/// The stored queue order of a row, for merging pages read by separate statements.
+struct QueueKey: Comparable {
+    let band: Int
+    let deadline: Date?
+    let number: String
+
+    static func < (a: QueueKey, b: QueueKey) -> Bool {
+        if a.band != b.band { return a.band < b.band }
+        let da = a.deadline ?? .distantFuture, db = b.deadline ?? .distantFuture
+        if da != db { return da < db }
+        return a.number < b.number
+    }
+}

@@ -19,7 +19,7 @@ public struct OrderRepository: Sendable {
 
     var sql: any SQLDatabase { database as! any SQLDatabase }
 
-    /// The states of a unit's working queue, exactly as the partial index `orders_open_queue` (M006) names them.
+    /// The states of a unit's working queue, exactly as the open-queue partial index (M020) names them.
     static let openQueuePredicate = "state IN ('dispatched', 'returnRequested', 'handling', 'awaitingSignOff', 'replied')"
 
     // MARK: Reads
@@ -70,23 +70,11 @@ public struct OrderRepository: Sendable {
     }
 
     /// A unit's working queue in queue order: open orders its scope leads (or was handed down), first `limit`.
-    /// One ordered index range per unit of the scope (the partial index of M006), merged here: each range stops
-    /// after `offset + limit` rows, so a unit with 40,000 open orders costs what a unit with 50 does.
+    /// One ordered index range per unit of the scope (the partial index of M006/M020), each stopping after
+    /// `offset + limit` keys, merged by the engine; only the page's rows are read whole (`queuePage`). A unit with
+    /// 40,000 open orders costs what a unit with 50 does.
     public func queue(units: [UUID], limit: Int = 50, offset: Int = 0) async throws -> [WorkOrder] {
-        guard !units.isEmpty else { return [] }
-        var merged: [WorkOrder] = []
-        for unit in Set(units) {
-            let rows = try await sql.select().column("*").from("orders")
-                .where("queue_unit_id", .equal, unit)
-                // Spelled as constants, not bound: a planner can only pick a partial index when it can see
-                // that the query's condition is the index's own. These are our enum's values, never input.
-                .where(SQLRaw(Self.openQueuePredicate))
-                .orderBy("queue_band").orderBy("next_deadline").orderBy("number")
-                .limit(offset + limit)
-                .all()
-            merged += try rows.map { try $0.decode(model: OrderRow.self).order() }
-        }
-        return Array(QueueOrder.sorted(merged, rules: rules).dropFirst(offset).prefix(limit))
+        try await queuePage(units: units, limit: limit, offset: offset)
     }
 
     /// Orders in given states, newest first (the workstation's boards).

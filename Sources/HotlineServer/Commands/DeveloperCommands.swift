@@ -12,6 +12,7 @@ package enum DeveloperCommands {
         app.asyncCommands.use(MeasuresBenchCommand(), as: "bench-measures")
         app.asyncCommands.use(ReplyIndexBenchCommand(), as: "bench-replies")
         app.asyncCommands.use(LoadSeedCommand(), as: "loadseed")
+        app.asyncCommands.use(SignBenchCommand(), as: "bench-sign")
         app.asyncCommands.use(CityOutboxBenchCommand(), as: "bench-city-outbox")
         app.asyncCommands.use(MeasuresVerifyCommand(), as: "measures-verify")
     }

@@ -22,5 +22,6 @@ public enum HotlineMigrations {
         M017_Escalations(),
         M018_Dispatch(),
         M019_SettingsChanges(),
+        M020_QueueKeys(),
     ]
 }
