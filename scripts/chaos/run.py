@@ -243,10 +243,22 @@ def main() -> int:
     import shutil
     (work / "bin").mkdir(exist_ok=True)
     source = Path(args.bin).resolve()
-    args.bin = str(shutil.copy2(source, work / "bin" / "hotline"))
+
+    def copy_working(src: Path, dst: Path) -> str:
+        # A copy taken while a build relinks the file does not start: wait for the link to finish and copy again.
+        for _ in range(60):
+            shutil.copy2(src, dst)
+            probe = subprocess.run([str(dst), "--help"], capture_output=True, timeout=60, cwd=dst.parent,
+                                   env=dict(os.environ, DATABASE_URL=f"sqlite://{dst.parent}/probe.sqlite"))
+            if probe.returncode == 0:
+                return str(dst)
+            time.sleep(2)
+        raise SystemExit(f"chaos: {src} does not run")
+
+    args.bin = copy_working(source, work / "bin" / "hotline")
     dev = Path(args.dev_bin).resolve() if args.dev_bin else source.with_name("hotline-dev")
     if dev.exists():
-        args.dev_bin = str(shutil.copy2(dev, work / "bin" / "hotline-dev"))
+        args.dev_bin = copy_working(dev, work / "bin" / "hotline-dev")
     args.source_bin = str(source)
     acks_path = work / "acks.jsonl"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}

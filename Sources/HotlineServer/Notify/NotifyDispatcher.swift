@@ -50,7 +50,7 @@ public struct NotifyDispatcher: Sendable {
                                              channels: Array(channels.keys))
         report.claimed = due.count
         guard !due.isEmpty else { return report }
-        let results = await send(due, now: now)
+        let results = await send(due, now: now, owner: owner)
         var outcomes: [(id: UUID, outcome: NotifyOutcome)] = []
         for (delivery, result) in results {
             switch result {
@@ -85,11 +85,13 @@ public struct NotifyDispatcher: Sendable {
         return total
     }
 
-    /// Sends with at most `parallelism` requests in flight.
-    func send(_ due: [NotifyRepository.Delivery], now: Date) async -> [(NotifyRepository.Delivery, ChannelResult)] {
+    /// Sends with at most `parallelism` requests in flight. With `owner`, a delivery whose lease that owner no
+    /// longer holds (taken over by another worker after this one was paused or slow) is left out, unsent.
+    func send(_ due: [NotifyRepository.Delivery], now: Date, owner: String? = nil) async -> [(NotifyRepository.Delivery, ChannelResult)] {
         let channels = self.channels
+        let repository = self.repository
         let width = max(1, settings.parallelism)
-        return await withTaskGroup(of: (NotifyRepository.Delivery, ChannelResult).self) { group in
+        return await withTaskGroup(of: (NotifyRepository.Delivery, ChannelResult)?.self) { group in
             var out: [(NotifyRepository.Delivery, ChannelResult)] = []
             var next = 0
             func start(_ delivery: NotifyRepository.Delivery) {
@@ -97,12 +99,13 @@ public struct NotifyDispatcher: Sendable {
                     guard let channel = channels[delivery.channel] else {
                         return (delivery, .permanent(error: "通道\(delivery.channel.label)未配置", answer: nil))
                     }
+                    if let owner, (try? await repository.stillHeld(delivery.id, owner: owner)) != true { return nil }
                     return (delivery, await channel.send(delivery, now: now))
                 }
             }
             while next < min(width, due.count) { start(due[next]); next += 1 }
             while let result = await group.next() {
-                out.append(result)
+                if let result { out.append(result) }
                 if next < due.count { start(due[next]); next += 1 }
             }
             return out
