@@ -153,6 +153,7 @@ enum FileDigest {
 /// Why a backup or a restore stopped, with a stable code and what the operator can do about it.
 public enum BackupError: Error, Equatable, CustomStringConvertible {
     case targetNotEmpty(String)
+    case sourceMissing(String)
     case manifestMissing(String)
     case manifestInvalid(String)
     case unsafePath(String)
@@ -169,6 +170,7 @@ public enum BackupError: Error, Equatable, CustomStringConvertible {
     public var code: String {
         switch self {
         case .targetNotEmpty: "backup_target_not_empty"
+        case .sourceMissing: "database_missing"
         case .manifestMissing: "manifest_missing"
         case .manifestInvalid: "manifest_invalid"
         case .unsafePath: "unsafe_path"
@@ -187,6 +189,7 @@ public enum BackupError: Error, Equatable, CustomStringConvertible {
     public var message: String {
         switch self {
         case .targetNotEmpty(let dir): "备份目录 \(dir) 已存在且不为空。请指定一个新的或空的目录，以免覆盖已有备份。"
+        case .sourceMissing(let path): "找不到数据库文件 \(path)：请检查 DATABASE_URL（备份不会新建数据库）。"
         case .manifestMissing(let dir): "\(dir) 中没有 \(BackupManifest.fileName)：不是完整的备份（备份可能中途失败）。"
         case .manifestInvalid(let why): "备份清单无效：\(why)。未做任何恢复。"
         case .unsafePath(let path): "备份清单中的路径“\(path)”不安全（含 .. 、目录或绝对路径），已拒绝恢复，未做任何改动。"

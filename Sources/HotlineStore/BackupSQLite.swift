@@ -8,6 +8,8 @@ import HotlineCore
 /// list are read from that new file, so they are the snapshot's by construction.
 enum SQLiteBackup {
     static func snapshot(of path: String, into target: URL, clock: any Clock) async throws -> BackupSnapshot {
+        // Opening a missing file would create an empty database and back that up.
+        guard FileManager.default.fileExists(atPath: path) else { throw BackupError.sourceMissing(path) }
         let source = try StandaloneDatabase(.sqlite(path: path))
         let startedAt = clock.now()
         do {

@@ -85,6 +85,25 @@ struct BackupCommandTests {
             #expect(restored.output.contains("恢复完成"))
             #expect(try await Self.orders(fresh.config) == 3)
 
+            // --verify-only reads the backup and changes nothing; a changed byte fails it.
+            let sound = try await Self.hotline(["restore", "--from", folders.backup.path, "--verify-only"], database: live.config, photos: folders.restoredPhotos, in: folders.root)
+            #expect(sound.status == 0 && sound.output.contains("备份完好"), "\(sound.output)")
+            let dump = try #require(try FileManager.default.contentsOfDirectory(atPath: folders.backup.path).first { $0.hasPrefix("database.") })
+            var bytes = try Data(contentsOf: folders.backup.appendingPathComponent(dump))
+            bytes[bytes.count - 100] ^= 0x20
+            try bytes.write(to: folders.backup.appendingPathComponent(dump))
+            let changed = try await Self.hotline(["restore", "--from", folders.backup.path, "--verify-only"], database: live.config, photos: folders.restoredPhotos, in: folders.root)
+            #expect(changed.status == 1 && changed.output.contains("checksum_mismatch") && changed.output.contains("校验和"), "\(changed.output)")
+
+            // A backup of a SQLite file that does not exist is refused rather than creating an empty database.
+            if engine == .sqlite {
+                let missing = folders.root.appendingPathComponent("no-such.sqlite")
+                let none = try await Self.hotline(["backup", "--to", folders.root.appendingPathComponent("b2").path], database: .sqlite(path: missing.path),
+                                                  photos: folders.photos, in: folders.root)
+                #expect(none.status == 1 && none.output.contains("database_missing"), "\(none.output)")
+                #expect(!FileManager.default.fileExists(atPath: missing.path))
+            }
+
             // A second backup into the same folder would overwrite the first: refused.
             let again = try await Self.hotline(["backup", "--to", folders.backup.path], database: live.config, photos: folders.photos, in: folders.root)
             #expect(again.status == 1)
