@@ -42,16 +42,21 @@ public final class LiveConfig: @unchecked Sendable {
     /// has no counter yet (an older schema).
     public var version: Int64? { lock.withLock { seen } }
 
-    /// Swaps in what was read; the quality settings only when they changed. Returns whether they did.
-    fileprivate func apply(_ snapshot: SettingsRepository.Snapshot, quality: QualityConfig) -> Bool {
+    /// Swaps in what was read; the quality settings only when they changed, and then `reconfigure` (the reply
+    /// screen) in the same critical section, so whoever sees the new settings here finds them there too. Should two
+    /// reloads cross and the older land last, its older counter makes the next poll reload again.
+    fileprivate func apply(_ snapshot: SettingsRepository.Snapshot, quality: QualityConfig,
+                           reconfigure: (QualityConfig) -> Void) {
         lock.withLock {
-            let qualityChanged = quality != effectiveQuality
-            let vague = qualityChanged ? VagueText(config: quality) : current.vague
-            current = Lifecycle(rules: snapshot.rules, calendar: snapshot.calendar, vague: vague)
+            if quality != effectiveQuality {
+                reconfigure(quality)
+                current = Lifecycle(rules: snapshot.rules, calendar: snapshot.calendar, vague: VagueText(config: quality))
+            } else {
+                current = Lifecycle(rules: snapshot.rules, calendar: snapshot.calendar, vague: current.vague)
+            }
             effectiveQuality = quality
             overrides = snapshot.qualityOverrides
             seen = snapshot.version
-            return qualityChanged
         }
     }
 
@@ -111,7 +116,8 @@ public enum LiveConfigReload {
             app.logger.error("stored quality overrides not applied: \(error.description)")
             quality = live.baseQuality
         }
-        if live.apply(snapshot, quality: quality) { app.replyScreen.reconfigure(quality) }
+        let screen = app.replyScreen
+        live.apply(snapshot, quality: quality) { screen.reconfigure($0) }
     }
 
     /// Reloads when the change counter moved since the last load. Returns whether it reloaded.

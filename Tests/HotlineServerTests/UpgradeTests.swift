@@ -42,6 +42,8 @@ struct UpgradeTests {
         let app: Application
         let base: String
         let tokens: Tokens
+        /// Where each request's start and end are recorded, when given.
+        var intervals: Intervals?
 
         final class Tokens: @unchecked Sendable {
             private var values: [String: String] = [:]
@@ -68,9 +70,12 @@ struct UpgradeTests {
             let token = try await token(username)
             var headers = HTTPHeaders()
             headers.bearerAuthorization = .init(token: token)
-            return try await app.client.send(method, headers: headers, to: URI(string: base + path)) { req in
+            let started = ContinuousClock().now
+            let response = try await app.client.send(method, headers: headers, to: URI(string: base + path)) { req in
                 if let json { try req.content.encode(json, as: .json) }
             }
+            intervals?.add(started, ContinuousClock().now)
+            return response
         }
     }
 
@@ -96,6 +101,17 @@ struct UpgradeTests {
             throw Abort(.internalServerError, reason: "detail \(tag): \(detail.status)")
         }
         return id
+    }
+
+    /// Start and end of every request a client made.
+    final class Intervals: @unchecked Sendable {
+        private let lock = NSLock()
+        private var all: [(ContinuousClock.Instant, ContinuousClock.Instant)] = []
+        func add(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) { lock.withLock { all.append((start, end)) } }
+        /// Requests answered while [from, to] lasted (begun before its end, answered after its start).
+        func overlapping(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Int {
+            lock.withLock { all.filter { $0.0 <= to && $0.1 >= from }.count }
+        }
     }
 
     final class Progress: @unchecked Sendable {
@@ -144,7 +160,10 @@ struct UpgradeTests {
                 user.passwordHash = hash
                 try await user.save(on: n.db)
             }
-            let clientN = Client(app: n, base: try await Self.serve(n))
+            let intervals = Intervals()
+            var client = Client(app: n, base: try await Self.serve(n))
+            client.intervals = intervals
+            let clientN = client
             _ = try await Self.round(clientN, "UP-N-0", leadUnit: mini.townA)
 
             // N keeps working in the background while N+1 starts and migrates.
@@ -169,7 +188,12 @@ struct UpgradeTests {
             let next = try await Self.app(test, clock: clock)
             apps.append(next)
             let atStart = progress.count
+            let migrating = ContinuousClock().now
             let ran = try await HotlineUpgrade.migrate(next)
+            let migrated = ContinuousClock().now
+            let migrationTime = migrated - migrating
+            let duringMigration = intervals.overlapping(migrating, migrated)
+            _ = atStart
             #expect(ran == added)
             try await loadRules(next)
             let clientNext = Client(app: next, base: try await Self.serve(next))
@@ -179,6 +203,8 @@ struct UpgradeTests {
             let fromN = await load.value
             #expect(progress.problems.isEmpty, "N failed while N+1 migrated: \(progress.problems)")
             #expect(fromN.count >= 5)
+            #expect(duringMigration >= 1, "N answered requests while N+1 migrated")
+            print("upgrade (\(engine), \(behind) behind): N+1 migrated \(added.count) in \(migrationTime); \(duringMigration) of N's requests were in flight meanwhile; \(fromN.count) rounds of 4 requests in all, none failed")
 
             // Both serve the same database: what one wrote, the other reads; both write.
             let byNext = try await Self.round(clientNext, "UP-N1-1", leadUnit: mini.townA)
