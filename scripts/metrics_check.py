@@ -163,6 +163,19 @@ try:
             if len(acknowledged) >= 150:
                 break
         time.sleep(0.02)
+    # Mid-stream: the group commit's batch sizes and the write-transaction times under 8 concurrent writers.
+    status, _, during = call("GET", "/metrics", token=TOKEN)
+    fams = families(during)
+
+    def hist(name):
+        samples = fams[name].samples
+        return (sum(x.value for x in samples if x.name == name + "_count"), sum(x.value for x in samples if x.name == name + "_sum"))
+    batches, transactions = hist("hotline_sqlite_group_commit_transactions")
+    writes, held = hist("hotline_db_write_transaction_duration_seconds")
+    read = [x.value for x in fams["hotline_metrics_snapshot_read_seconds"].samples]
+    check("group commit figures under load", batches > 0 and transactions >= batches,
+          f"{int(transactions)} transactions in {int(batches)} commits (mean {transactions / max(batches, 1):.2f}); "
+          f"write lock held {1000 * held / max(writes, 1):.2f} ms a write; snapshot read {1000 * read[0]:.1f} ms")
     with lock:
         at_term = len(acknowledged)
     server.send_signal(signal.SIGTERM)
