@@ -66,6 +66,9 @@ public enum Backup {
             engineVersion: snapshot.engineVersion, toolVersion: snapshot.toolVersion, migrations: snapshot.migrations.sorted(),
             tables: snapshot.tables, files: files, missingPhotos: missing)
         try manifest.encoded().write(to: folder.appendingPathComponent(BackupManifest.fileName), options: .atomic)
+        for path in manifest.files.map(\.path) + [BackupManifest.fileName] {
+            try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder.appendingPathComponent(path).path)
+        }
         return Summary(manifest: manifest, folder: folder)
     }
 

@@ -39,6 +39,11 @@ struct BackupTests {
             #expect(summary.manifest.engine == engine.rawValue)
             #expect(summary.manifest.missingPhotos.isEmpty)
             #expect(summary.photos > 0)
+            // Personal data: only the operator reads the backup.
+            for path in [".", BackupManifest.fileName, summary.manifest.databaseEntry!.path, summary.manifest.photoEntries[0].path] {
+                let mode = try FileManager.default.attributesOfItem(atPath: folders.backup.appendingPathComponent(path).path)[.posixPermissions] as? Int
+                #expect(mode.map { $0 & 0o077 } == 0, "\(path) is readable by others")
+            }
             #expect(acks.contains { $0.ackedAt > summary.manifest.startedAt }, "the load went on during and after the backup")
 
             let fresh = try await TestDatabase.create(engine)
