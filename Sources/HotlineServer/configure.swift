@@ -57,6 +57,8 @@ public func configure(_ app: Application, settings: AppSettings? = nil, clock: a
     app.asyncCommands.use(FakeCityCommand(), as: "fake-city")
     app.asyncCommands.use(FakeNotifyCommand(), as: "fake-notify")
     app.asyncCommands.use(DispatchTrainCommand(), as: "dispatch-train")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(RestoreCommand(), as: "restore")
     app.asyncCommands.use(LockedMigrateCommand(), as: "migrate")
     let configPoll = try LiveConfigReload.pollInterval()
     if app.environment != .testing, configPoll > 0, HotlineCommandLine.isServing() { app.lifecycle.use(LiveConfigPoller(interval: configPoll)) }
