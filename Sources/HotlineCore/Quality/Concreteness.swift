@@ -128,7 +128,10 @@ public struct Concreteness: Sendable {
         var fillerCounts = true
         switch part {
         case .findings:
-            let facts = e.intersection([.number, .quantity, .person, .place, .cause, .time, .outcome]).count
+            var facts = e.intersection([.number, .quantity, .person, .place, .cause, .time, .outcome]).count
+            // "属实，公厕无水无法冲洗": a verdict on the complaint followed by what was confirmed is a finding, as long
+            // as something beyond stock phrasing follows it ("经核实，情况属实" alone is not).
+            if text.contains("属实") && Double(a.length) * (1 - a.fillerShare) >= 8 { facts += 1 }
             if facts < config.minimumFindingsEvidence { missing.append("核实到的具体情况（地点、数量、原因或现状）") }
         case .process:
             if !e.contains(.time) { missing.append(Self.missingTime) }

@@ -11,7 +11,7 @@ public struct QualityConfig: Codable, Sendable, Equatable {
     public var boilerplatePhrases: [String] = QualityConfig.defaultBoilerplate
 
     /// Least real content (characters, after stock phrases and boilerplate are removed) of each part.
-    public var minimumFindingsLength = 8
+    public var minimumFindingsLength = 6
     public var minimumProcessLength = 10
     public var minimumResultLength = 3
     public var minimumContactLength = 6

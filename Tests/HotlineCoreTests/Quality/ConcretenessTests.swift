@@ -100,6 +100,14 @@ struct ConcretenessTests {
         #expect(refusal(bare, .result) != nil)
     }
 
+    @Test func aVerdictFollowedByWhatWasConfirmedIsAFindingButTheVerdictAloneIsNot() {
+        #expect(check.verdict(.findings, "属实，公厕无水无法冲洗。").passes)
+        #expect(!check.verdict(.findings, "经核实，情况属实。").passes)
+        var reply = QualitySamples.heating
+        reply.findings = "经核实，情况属实。"
+        #expect(refusal(reply, .findings) != nil)
+    }
+
     @Test func aShortResultThatStatesTheOutcomePasses() {
         var reply = QualitySamples.heating
         reply.result = "已修好。"
