@@ -15,7 +15,9 @@ if ! pg_lsclusters -h | awk '{print $1"/"$2}' | grep -q "^${version}/main$"; the
     pg_createcluster "$version" main >/dev/null
 fi
 if ! pg_lsclusters -h | awk '$1=="'"$version"'" && $2=="main" {print $4}' | grep -q online; then
-    # A test database is disposable: no fsync makes the suite faster and loses nothing that matters.
+    # A test database is disposable: no fsync makes the suite faster and loses nothing that matters. The tests size
+    # themselves to any server (PostgresBudget; a stock one with max_connections 100 runs them too); 500 lets more
+    # of them use PostgreSQL at once. A cluster that is already running is used as it is.
     pg_ctlcluster "$version" main start -- -o "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500" \
         || pg_ctlcluster "$version" main start
 fi

@@ -8,11 +8,15 @@ import HotlineStore
 /// Sized once per run from the server itself: `max_connections` less the slots reserved for superusers (and, from
 /// PostgreSQL 16, `reserved_connections`), less the client connections already open when the run starts, less a
 /// small margin for a person's `psql`. Each test reserves, before its database is created, every connection it can
-/// open at its peak ([`PostgresBudget.Need`]: the admin connection that creates and drops its database, each app's
-/// pool on every event loop, each standalone store's pool) and gives them back after the drop. A test waits, first
-/// come first served, until its reservation fits; a test that can never fit fails at once with what the server
-/// lacks. The pool size of test apps is part of the plan, so a server with little room gets smaller pools rather
-/// than fewer tests at a time than it can hold.
+/// open at its peak (`Need`: the admin connection that creates and drops its database, each app's pool on every
+/// event loop and its migration-lock connection, each standalone store's pool) and gives them back after the drop.
+/// A test waits, first come first served, until its reservation fits; a test that can never fit fails at once with
+/// what the server lacks. The pool size of test apps is part of the plan, so a server with little room gets smaller
+/// pools rather than fewer tests at a time than it can hold.
+///
+/// The counts are declared, not enforced (the test role is a superuser, which no per-database limit stops): a test
+/// that opens more than it reserved can still make the server refuse someone. `PoolProbe` measures what a test's
+/// pools really open, and the budget's own tests hold that against the counts.
 public actor PostgresBudget {
     /// The budget of this test run, for `HOTLINE_TEST_POSTGRES_URL`.
     public static let shared = PostgresBudget()
@@ -24,8 +28,8 @@ public actor PostgresBudget {
     /// Test apps get the largest pool (connections per event loop, at most 4) with which this many single-app tests
     /// fit at once; more would not make a two-core run faster, fewer pools would make each test slower.
     public static let targetConcurrentTests = 8
-    /// How long the first waiter waits with nothing given back before it goes ahead anyway: only a test that holds
-    /// one reservation and asks for a second can wait that long, and it would otherwise wait for itself.
+    /// How long the first waiter waits with nothing given back before it goes ahead anyway: a test that holds one
+    /// reservation and asks for a second outside `PostgresBudget.whileHolding` could otherwise wait for itself.
     static let patience: Duration = .seconds(180)
 
     /// What one test opens on its database at the most.
