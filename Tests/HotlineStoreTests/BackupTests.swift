@@ -27,10 +27,19 @@ struct BackupTests {
                     try await group.waitForAll()
                 }
             }
-            try await load.waitFor(acks: 120)
-            let summary = try await Backup.take(store.config, photoFolder: folders.photos, to: folders.backup)
-            let before = load.count
-            try await load.waitFor(acks: before + 60)
+            let summary: Backup.Summary
+            do {
+                try await load.waitFor(acks: 40)
+                summary = try await Backup.take(store.config, photoFolder: folders.photos, to: folders.backup)
+                let before = load.count
+                try await load.waitFor(acks: before + 20)
+            } catch {
+                // The writers use the store's pools: they must be finished before the store shuts down.
+                load.stop()
+                _ = await writers.result
+                await writer?.close()
+                throw error
+            }
             load.stop()
             try await writers.value
             await writer?.close()
@@ -170,6 +179,7 @@ final class Load: Sendable {
     let database: any Database
     private let log = Mutex<[Ack]>([])
     private let stopped = Atomic<Bool>(false)
+    private let failure = Mutex<(any Error)?>(nil)
 
     init(banner: MiniBanner, service: OrderService, photos: DiskPhotoStorage, database: any Database) {
         self.banner = banner; self.service = service; self.photos = photos; self.database = database
@@ -179,13 +189,19 @@ final class Load: Sendable {
     var count: Int { log.withLock { $0.count } }
     func stop() { stopped.store(true, ordering: .relaxed) }
 
-    /// Waits (bounded) until the writers have had `acks` answers.
+    /// Waits (bounded) until the writers have had `acks` answers; a writer's failure ends the wait with its error.
     func waitFor(acks target: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(300)
         while count < target {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            if let error = failure.withLock({ $0 }) { throw error }
+            guard ContinuousClock.now < deadline else { throw LoadTimeout(target: target, reached: count) }
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    struct LoadTimeout: Error, CustomStringConvertible {
+        var target: Int, reached: Int
+        var description: String { "the writers had \(reached) of \(target) acknowledged writes after 300 s" }
     }
 
     private func acknowledged<T>(_ body: () async throws -> T, _ subject: (T) -> Ack.Subject) async throws -> T {
@@ -215,6 +231,13 @@ final class Load: Sendable {
     }
 
     func run(writer: Int) async throws {
+        do { try await drive(writer: writer) } catch {
+            failure.withLock { if $0 == nil { $0 = error } }
+            throw error
+        }
+    }
+
+    private func drive(writer: Int) async throws {
         let b = banner
         var i = 0
         while !stopped.load(ordering: .relaxed) {
