@@ -71,6 +71,7 @@ struct UpgradeTests {
             var headers = HTTPHeaders()
             headers.bearerAuthorization = .init(token: token)
             let started = ContinuousClock().now
+            intervals?.begin()
             let response = try await app.client.send(method, headers: headers, to: URI(string: base + path)) { req in
                 if let json { try req.content.encode(json, as: .json) }
             }
@@ -107,7 +108,17 @@ struct UpgradeTests {
     final class Intervals: @unchecked Sendable {
         private let lock = NSLock()
         private var all: [(ContinuousClock.Instant, ContinuousClock.Instant)] = []
-        func add(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) { lock.withLock { all.append((start, end)) } }
+        private var open = 0
+        func begin() { lock.withLock { open += 1 } }
+        func add(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) { lock.withLock { all.append((start, end)); open -= 1 } }
+        /// Requests sent and not yet answered.
+        var inFlight: Int { lock.withLock { open } }
+        /// Waits (bounded) until a request is on its way, so that what starts next overlaps it.
+        func waitForOneInFlight() async throws {
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(60)
+            while inFlight == 0 && clock.now < deadline { try await Task.sleep(for: .microseconds(200)) }
+        }
         /// Requests answered while [from, to] lasted (begun before its end, answered after its start).
         func overlapping(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Int {
             lock.withLock { all.filter { $0.0 <= to && $0.1 >= from }.count }
@@ -188,6 +199,9 @@ struct UpgradeTests {
             let next = try await Self.app(test, clock: clock)
             apps.append(next)
             let atStart = progress.count
+            // Start migrating while one of N's requests is on its way: it is then in flight during the migration
+            // however short the migration is.
+            try await intervals.waitForOneInFlight()
             let migrating = ContinuousClock().now
             let ran = try await HotlineUpgrade.migrate(next)
             let migrated = ContinuousClock().now
