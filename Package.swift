@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "HotlineSimilarityTests", dependencies: ["HotlineSimilarity"], swiftSettings: strict),
         .testTarget(
             name: "HotlineReportsTests",
-            dependencies: ["HotlineReports", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["HotlineReports", "HotlineCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore", "HotlineSimilarity", "HotlineEngines", "HotlineTesting"], swiftSettings: strict),

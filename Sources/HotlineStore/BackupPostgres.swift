@@ -186,7 +186,7 @@ enum PostgresTools {
         process.standardInput = FileHandle.nullDevice
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch {
+            do { try ProcessLaunch.run(process) } catch {
                 process.terminationHandler = nil
                 continuation.resume(throwing: BackupError.toolMissing(tool.path))
             }

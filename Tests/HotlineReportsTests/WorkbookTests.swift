@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HotlineCore
 @testable import HotlineReports
 
 @Suite("报表：ZIP 与 CRC-32")
@@ -192,7 +193,7 @@ struct WorkbookTests {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try ProcessLaunch.run(process)
         let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(log)")
