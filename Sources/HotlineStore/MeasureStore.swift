@@ -96,26 +96,33 @@ public struct MeasureStore: Sendable {
             let sql = db as! any SQLDatabase
             try await sql.delete(from: "dispatch_facts").run()
             try await sql.delete(from: "measure_days").run()
-            var after: UUID?
             var total = 0
             var deltas: [DayKey: MeasureCounts] = [:]
-            while true {
-                var page = sql.select().column("id").from("orders").orderBy("id").limit(pageSize)
-                if let after { page = page.where("id", .greaterThan, after) }
-                let ids = try await page.all().map { try $0.decode(column: "id", as: UUID.self) }
-                guard let last = ids.last else { break }
-                let rows = try await sql.select().columns("order_id", "kind", "actor_id", "actor_name", "at", "changes", "note")
-                    .from("order_events").where("order_id", .in, ids).orderBy("order_id").orderBy("seq").all()
-                var byOrder: [UUID: [OrderEvent]] = [:]
-                for row in rows { byOrder[try row.decode(column: "order_id", as: UUID.self), default: []].append(try OrderRepository.event(row)) }
-                let facts = byOrder.flatMap { DispatchFacts.derive(events: $0.value, orderID: $0.key, rules: rules) }
+            try await Self.deriveFacts(on: sql, pageSize: pageSize, rules: rules) { facts in
                 try await Self.insert(facts, on: sql)
                 for fact in facts { deltas[DayKey(unit: fact.unitID, day: fact.day), default: .zero] += fact.counts }
                 total += facts.count
-                after = last
             }
             try await Self.addToDays(deltas, on: sql)
             return total
+        }
+    }
+
+    /// Every order's facts derived from its stored events, a page of orders at a time (the rebuild and its check).
+    static func deriveFacts(on sql: any SQLDatabase, pageSize: Int, rules: TimeRules,
+                            _ each: ([DispatchFact]) async throws -> Void) async throws {
+        var after: UUID?
+        while true {
+            var page = sql.select().column("id").from("orders").orderBy("id").limit(pageSize)
+            if let after { page = page.where("id", .greaterThan, after) }
+            let ids = try await page.all().map { try $0.decode(column: "id", as: UUID.self) }
+            guard let last = ids.last else { break }
+            let rows = try await sql.select().columns("order_id", "kind", "actor_id", "actor_name", "at", "changes", "note")
+                .from("order_events").where("order_id", .in, ids).orderBy("order_id").orderBy("seq").all()
+            var byOrder: [UUID: [OrderEvent]] = [:]
+            for row in rows { byOrder[try row.decode(column: "order_id", as: UUID.self), default: []].append(try OrderRepository.event(row)) }
+            try await each(byOrder.flatMap { DispatchFacts.derive(events: $0.value, orderID: $0.key, rules: rules) })
+            after = last
         }
     }
 

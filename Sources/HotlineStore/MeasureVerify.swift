@@ -34,22 +34,8 @@ extension MeasureStore {
     public func verify(pageSize: Int = 2_000) async throws -> MeasureVerification {
         let sql = self.sql
         var expected: [FactKey: DispatchFact] = [:]
-        var after: UUID?
-        while true {
-            var page = sql.select().column("id").from("orders").orderBy("id").limit(pageSize)
-            if let after { page = page.where("id", .greaterThan, after) }
-            let ids = try await page.all().map { try $0.decode(column: "id", as: UUID.self) }
-            guard let last = ids.last else { break }
-            let rows = try await sql.select().columns("order_id", "kind", "actor_id", "actor_name", "at", "changes", "note")
-                .from("order_events").where("order_id", .in, ids).orderBy("order_id").orderBy("seq").all()
-            var byOrder: [UUID: [OrderEvent]] = [:]
-            for row in rows { byOrder[try row.decode(column: "order_id", as: UUID.self), default: []].append(try OrderRepository.event(row)) }
-            for (orderID, events) in byOrder {
-                for fact in DispatchFacts.derive(events: events, orderID: orderID, rules: rules) {
-                    expected[FactKey(order: fact.orderID, seq: fact.seq)] = fact
-                }
-            }
-            after = last
+        try await Self.deriveFacts(on: sql, pageSize: pageSize, rules: rules) { facts in
+            for fact in facts { expected[FactKey(order: fact.orderID, seq: fact.seq)] = fact }
         }
         let storedFacts = try await Self.facts(where: { $0 }, on: sql)
         var stored: [FactKey: DispatchFact] = [:]
