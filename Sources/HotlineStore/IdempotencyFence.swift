@@ -15,7 +15,7 @@ public enum IdempotencyClaim {
     /// Set by the server's idempotency middleware around the handler of a claimed request.
     @TaskLocal public static var current: UUID?
 
-    /// The mark of the current claim, to run first in the action's transaction: nil without a claim; no row back
+    /// The mark of the current claim, to run in the action's transaction right after its version check: nil without a claim; no row back
     /// means another attempt took the claim over and this transaction must not commit.
     static func mark(orderID: UUID, on sql: any SQLDatabase) -> Prepared? {
         guard let claim = current else { return nil }
@@ -25,11 +25,12 @@ public enum IdempotencyClaim {
             """), on: sql)
     }
 
-    /// Runs the mark (if any) on the caller's transaction; throws `conflict` when the claim is no longer ours.
+    /// Runs the mark (if any) on the caller's transaction, after its first write; throws `conflict` when the claim
+    /// is no longer ours, which rolls that write back (and reruns the rest of a SQLite batch alone).
     static func fence(_ mark: Prepared?, on sql: any SQLDatabase) async throws {
         guard let mark else { return }
         if try await mark.all(on: sql).isEmpty {
-            throw SQLiteWriter.Untouched(DomainError.conflict)
+            throw DomainError.conflict
         }
     }
 }

@@ -200,7 +200,6 @@ public struct OrderRepository: Sendable {
         let knownBump = Self.queueBump(touched, on: sql)
         let fence = decisions.first.flatMap { IdempotencyClaim.mark(orderID: $0.order.id, on: sql) }
         try await write { [plans, touched, unknownLeaving] sql in
-            try await IdempotencyClaim.fence(fence, on: sql)
             var leaving: [UUID?] = []
             for id in unknownLeaving {
                 leaving.append(try await sql.select().column("queue_unit_id").from("orders")
@@ -211,6 +210,10 @@ public struct OrderRepository: Sendable {
                     // The first order's stale version is found before anything is written.
                     throw i == 0 ? SQLiteWriter.Untouched(DomainError.conflict) : DomainError.conflict
                 }
+                // The claim is marked only once the first version check has passed: a refusal that left the mark
+                // behind would commit with the rest of its SQLite batch, and a retry of the refused request would
+                // then be answered as if it had acted (found by `scripts/chaos.sh`: two reviewers both "won").
+                if i == 0 { try await IdempotencyClaim.fence(fence, on: sql) }
                 if let events = plan.events {
                     try await events.run(on: sql)
                 } else {

@@ -74,6 +74,55 @@ struct GroupCommitTests {
         }
     }
 
+    /// Found by `scripts/chaos.sh` (SQLite, kill -9): two reviewers decided one reply in one batch; the loser's
+    /// `Idempotency-Key` claim had been marked "applied" before its version check failed, the mark committed with
+    /// the winner, and the loser's retry after the kill was answered 200 with the winner's order. The mark now
+    /// follows the version check, so a refused request leaves its claim as it found it.
+    @Test func aRequestRefusedInABatchLeavesItsIdempotencyClaimUnmarked() async throws {
+        try await withMigratedStore(.sqlite) { store in
+            let b = try await MiniBanner.seed(on: store.database)
+            let writer = SQLiteWriter(path: try Self.sqlitePath(store), maxBatch: 32)
+            let service = OrderService(database: store.database, lifecycle: b.service.lifecycle, writer: writer)
+            let order = try await b.dispatched("G-KEY")
+            let keys = IdempotencyRepository(database: store.database)
+            var claims: [UUID] = []
+            for key in ["first", "second"] {
+                guard case .claimed(let id) = try await keys.claim(userID: b.handlerA.userID, key: key, request: "POST sign", at: MiniBanner.t0) else {
+                    Issue.record("a fresh key is claimed"); return
+                }
+                claims.append(id)
+            }
+            let blocker = await Blocker(writer)
+            let results = try await withThrowingTaskGroup(of: (Int, Result<WorkOrder, any Error>).self) { group in
+                for (i, claim) in claims.enumerated() {
+                    group.addTask {
+                        (i, await capture {
+                            try await IdempotencyClaim.$current.withValue(claim) {
+                                try await service.perform(.sign, on: order.id, by: b.handlerA, at: MiniBanner.t0 + 600)
+                            }
+                        })
+                    }
+                }
+                try await blocker.open(when: writer, holds: 2)
+                return try await group.reduce(into: [Int: Result<WorkOrder, any Error>]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(writer.counts.commits == 2, "the two signs shared one batch")
+            let winner = try #require(results.first { if case .success = $0.value { true } else { false } }?.key)
+            let loser = 1 - winner
+            #expect(throws: DomainError.conflict) { try results[loser]!.get() }
+            // After the claims have gone stale, as after a kill: the winner's retry learns it acted, the loser's
+            // retry acts again (and will be refused by the state), instead of being told it signed.
+            let later = MiniBanner.t0 + IdempotencyRepository.staleAfter + 60
+            let names = ["first", "second"]
+            #expect(try await keys.claim(userID: b.handlerA.userID, key: names[winner], request: "POST sign", at: later) == .applied(orderID: order.id))
+            guard case .claimed = try await keys.claim(userID: b.handlerA.userID, key: names[loser], request: "POST sign", at: later) else {
+                Issue.record("the refused request's claim was marked as applied"); await writer.close(); return
+            }
+            #expect(try await service.orders.events(of: order.id).filter { $0.kind == .signed }.count == 1)
+            await writer.close()
+        }
+    }
+
     /// Three transactions queued into one batch; the middle one fails as `failure` says.
     static func batchOfThree(failing failure: @escaping @Sendable () -> any Error, writesFirst: Bool)
         async throws -> (outcomes: [Result<String, any Error>], kept: Set<String>, counts: (commits: Int, transactions: Int, reruns: Int)) {
