@@ -109,8 +109,19 @@ public struct Concreteness: Sendable {
         var result = verdict(.result, reply.result)
         let untrueWithFacts = reply.findings.contains("不属实")
             && findings.analysis.evidence.intersection([.number, .quantity, .time, .cause]).count >= 2
-        if process.analysis.evidence.contains(.rule) || untrueWithFacts,
-           let k = result.missing.firstIndex(of: Self.missingRule) {
+        let ruleCited = process.analysis.evidence.contains(.rule)
+            || config.citationMarks.contains(where: { reply.findings.contains($0) })
+        if ruleCited || untrueWithFacts, let k = result.missing.firstIndex(of: Self.missingRule) {
+            result.missing.remove(at: k)
+        }
+        // "已挪位", "已扶正": a short result that says the handling is done reports the outcome the 办理过程 tells
+        // in full (when, who and what), as long as it is not stock phrasing itself ("已办理" stays refused).
+        let p = process.analysis.evidence
+        let processTellsAll = process.passes && p.contains(.time) && p.contains(.action)
+            && (p.contains(.actor) || p.contains(.person))
+        if processTellsAll, result.analysis.fillerShare <= config.maximumFillerShare,
+           config.completionMarks.contains(where: { reply.result.contains($0) }),
+           let k = result.missing.firstIndex(of: Self.missingOutcome) {
             result.missing.remove(at: k)
         }
         return [findings, process, result, verdict(.contact, reply.contact),
@@ -119,6 +130,7 @@ public struct Concreteness: Sendable {
 
     static let missingTime = "具体时间"
     static let missingRule = "不予支持所依据的规定"
+    static let missingOutcome = "办理结果（是否解决、达到什么效果）"
 
     /// One part's verdict.
     public func verdict(_ part: ReplyPart, _ text: String) -> PartVerdict {
@@ -151,7 +163,7 @@ public struct Concreteness: Sendable {
             } else if e.contains(.pending) {
                 if !e.contains(.time) { missing.append("预计办结的时间") }
             } else if a.weight < config.resultEvidenceInsteadOfOutcome {
-                missing.append("办理结果（是否解决、达到什么效果）")
+                missing.append(Self.missingOutcome)
             }
         case .contact:
             if config.contactNeedsTime && !e.contains(.time) { missing.append("联系时间") }
@@ -195,7 +207,7 @@ public struct Concreteness: Sendable {
         if has(lists.time, in: s) || hasActionTime(s) { e.insert(.time) }
         if hasPlace(s) { e.insert(.place) }
         if hasPerson(s) { e.insert(.person) }
-        if has(lists.actor, in: s) || hasOrganisation(s) { e.insert(.actor) }
+        if has(lists.actor, in: s) || hasOrganisation(s) || hasHeadcount(s) { e.insert(.actor) }
         if hasAction(s) { e.insert(.action) }
         if has(lists.outcome, in: s) { e.insert(.outcome) }
         if has(lists.pending, in: s) { e.insert(.pending) }
@@ -338,6 +350,16 @@ public struct Concreteness: Sendable {
         }
     }
 
+    /// A number of people ("人员12人", "环卫工8人", "两名"): the handling names who acted by how many went.
+    private func hasHeadcount(_ s: [Unicode.Scalar]) -> Bool {
+        for i in 0..<s.count where s[i] == "人" || s[i] == "名" {
+            guard i > 0, Self.isDigit(s[i - 1]) || (Self.chineseNumerals.contains(s[i - 1]) && s[i - 1] != "一") else { continue }
+            if s[i] == "人", i + 1 < s.count, s[i + 1] == "次" || s[i + 1] == "民" || s[i + 1] == "家" { continue }
+            return true
+        }
+        return false
+    }
+
     /// A place-name suffix with at least one letter before it ("金鹏小区", "纬二路").
     private func hasPlace(_ s: [Unicode.Scalar]) -> Bool {
         for i in 1..<max(s.count, 1) where Self.isLetter(s[i - 1]) {
@@ -374,7 +396,7 @@ public struct Concreteness: Sendable {
         + "丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
         + "乌其巴哈包图敖奇云").unicodeScalars)
     private static let introducers: [[Unicode.Scalar]] = ["员", "长", "工", "同", "与", "和", "及", "由", "联系", "带领",
-        "会同", "、", "派", "安排", "组织", "所", "队", "站", "局", "办", "院", "司", "心", "班", "书记", "主任", "经理", "师傅", "队员", "民警", "医生", "老师", "站长", "所长",
+        "会同", "、", "派", "安排", "组织", "所", "队", "站", "局", "办", "院", "司", "心", "班", "股", "室", "科", "书记", "主任", "经理", "师傅", "队员", "民警", "医生", "老师", "站长", "所长",
         "队长", "科长", "局长"].map { Array($0.unicodeScalars) }
     private static let followers: [[Unicode.Scalar]] = ["会同", "带领", "表示", "称", "等", "到", "于", "上门", "对", "向",
         "和", "与", "已", "现场", "入户", "将", "一行", "随", "在", "负责", "组织", "前往", "电话", "本人", "说", "同志",
@@ -412,16 +434,18 @@ public struct Concreteness: Sendable {
     /// An organisation or team named by its suffix ("养护队", "环卫所", "交通站", "住建局"), not the words that
     /// merely contain the character ("所致", "排队", "办理", "组织").
     private func hasOrganisation(_ s: [Unicode.Scalar]) -> Bool {
-        let suffixes = Set("队所站局院组班".unicodeScalars)
+        let suffixes = Set("队所站局院组班股".unicodeScalars)
         let notAfter: [Unicode.Scalar: Set<Unicode.Scalar>] = [
             "所": Set("致以有在属需述谓得".unicodeScalars), "队": Set("伍".unicodeScalars),
             "站": Set("在立着".unicodeScalars), "局": Set("面部势".unicodeScalars),
             "院": Set("内子落墙".unicodeScalars), "组": Set("织成建".unicodeScalars), "班": Set("车级次".unicodeScalars),
+            "股": Set("东份票权民市价".unicodeScalars),
         ]
         let notBefore: [Unicode.Scalar: Set<Unicode.Scalar>] = [
             "所": Set("场住厕诊处之".unicodeScalars), "队": Set("排插列".unicodeScalars),
             "站": Set("车网".unicodeScalars), "局": Set("结布格大全当".unicodeScalars),
             "院": Set("庭医法".unicodeScalars), "组": Set("重改".unicodeScalars), "班": Set("上下加值跟".unicodeScalars),
+            "股": Set("屁炒入控参持一".unicodeScalars),
         ]
         for i in 1..<max(s.count, 1) where suffixes.contains(s[i]) && Self.isHan(s[i - 1]) {
             if notBefore[s[i]]?.contains(s[i - 1]) == true { continue }

@@ -68,6 +68,9 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "养护站", "供暖办", "社区", "嘎查", "司机", "专班", "校方", "学校", "医院", "卫生院", "监察大队", "所里",
         "监察员", "科员", "交警", "厂家", "网点", "施工单位", "建设单位", "用人单位", "运营方", "管理方", "管理处",
         "中心", "建设办", "城建办", "教育办", "物业办", "司法所", "承包方", "店主", "摊主", "负责人", "技术员", "工作组", "机构", "店家", "商家", "营业所", "主管",
+        "应急办", "综治办", "信访办", "党政办", "综合办", "民政办", "社事办", "经发办", "规划办", "农牧办", "环保办",
+        "安监办", "办公室", "交通站", "农技站", "林业站", "兽医站", "水利站", "文化站", "环卫工", "保安", "网格长",
+        "护林员", "草管员", "村干部",
     ]
     /// Verbs of concrete handling; each counts only with an object after it ("更换了阀门", not a bare "处理").
     public var actionVerbs: [String] = [
@@ -80,7 +83,8 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "受理", "送回", "接回", "劝离", "劝导", "制止", "驱离", "取缔", "没收", "收缴", "整改", "复查", "复测", "调整",
         "恢复", "挖开", "开挖", "挪走", "搬离", "拖移", "扣分", "通报", "发函", "转办", "联系", "上门", "入户", "巡查",
         "解释", "宣传", "告知", "答复", "说明", "协调", "对接", "提供", "补充", "出具", "审批", "公示", "采集", "取样",
-        "确定", "解答", "调低", "下架", "销毁",
+        "确定", "解答", "调低", "下架", "销毁", "出动", "清雪", "铲冰", "除冰", "撒", "增设", "挪", "扶正", "评议",
+        "值守", "扑灭", "铲除", "批评教育",
     ]
     /// Words of a reached outcome.
     public var outcomeWords: [String] = [
@@ -95,6 +99,9 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "已没有", "已停止", "公示", "已装好", "已撤", "减轻", "销毁", "下架", "退赔", "获得", "已提交", "化解",
         "补平", "补齐", "亮了", "已亮", "修补", "通了", "已通", "无误", "正确", "一致", "减小", "降低", "完整",
     ]
+    /// Words that say the handling is done: a short result with one of them ("已挪位") rests on a 办理过程 that
+    /// tells when, who and what.
+    public var completionMarks: [String] = ["已", "完成", "完毕", "办结"]
     /// Words saying the outcome is not there yet; such a result must give a date by which it will be.
     public var pendingWords: [String] = [
         "尚未", "暂未", "未能", "暂时无法", "无法", "还未", "待", "预计", "计划", "将于", "拟于", "正在施工", "需要",
@@ -104,6 +111,8 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     public var refusalWords: [String] = [
         "不予支持", "不予受理", "不予", "不符合", "不属于", "无法支持", "不能支持", "不支持", "不能满足", "不在", "不具备", "不能由",
     ]
+    /// Words that cite a rule in 核实情况 ("依据《…规范》"), where a mere "标准" measured against is not a citation.
+    public var citationMarks: [String] = ["《", "依据", "依照", "规定", "条例"]
     public var ruleWords: [String] = [
         "依据", "根据", "按照", "依照", "规定", "条例", "办法", "条", "文件", "政策", "标准", "合同", "协议", "法", "《",
     ]
@@ -148,9 +157,11 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         actorWords = try c.value(.actorWords, or: d.actorWords)
         actionVerbs = try c.value(.actionVerbs, or: d.actionVerbs)
         outcomeWords = try c.value(.outcomeWords, or: d.outcomeWords)
+        completionMarks = try c.value(.completionMarks, or: d.completionMarks)
         pendingWords = try c.value(.pendingWords, or: d.pendingWords)
         refusalWords = try c.value(.refusalWords, or: d.refusalWords)
         ruleWords = try c.value(.ruleWords, or: d.ruleWords)
+        citationMarks = try c.value(.citationMarks, or: d.citationMarks)
         causeWords = try c.value(.causeWords, or: d.causeWords)
         contactVerbs = try c.value(.contactVerbs, or: d.contactVerbs)
         unitVoicePhrases = try c.value(.unitVoicePhrases, or: d.unitVoicePhrases)

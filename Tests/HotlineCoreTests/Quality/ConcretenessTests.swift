@@ -116,6 +116,50 @@ struct ConcretenessTests {
         #expect(refusal(reply, .result) != nil)
     }
 
+    /// Set D (written apart from the check): a team counted by heads, an office of a town ("镇应急办") or a section
+    /// of a bureau ("医政医管股") is who acted.
+    @Test(arguments: ["12月15日镇里出动装载机2台、人员12人，清雪约5公里。",
+                      "12月18日镇应急办组织村里用装载机撒了防滑砂约15吨。",
+                      "12月6日至7日，医政医管股吕海军组织评议，12月8日形成书面评议意见。",
+                      "12月19日街道组织环卫工8人铲冰约200平方米。"])
+    func aProcessMayNameWhoActedByHeadcountOfficeOrSection(_ text: String) {
+        let v = check.verdict(.process, text)
+        #expect(v.passes, "\(v.missing)")
+        #expect(v.analysis.evidence.contains(.actor) || v.analysis.evidence.contains(.person))
+    }
+
+    @Test func aHeadcountOfThoseDealtWithIsNotWhoActed() {
+        #expect(!check.analyse("共劝离商贩11人次").evidence.contains(.actor))
+        #expect(!check.analyse("涉及一人").evidence.contains(.actor))
+    }
+
+    /// "已挪位" after a 办理过程 that says when, who and what: the outcome is told there. A stock result ("已办理") or
+    /// a 办理过程 that does not tell it all still leaves the result refused.
+    @Test func aShortDoneResultRestsOnAProcessThatTellsItAll() {
+        var reply = QualitySamples.heating
+        reply.process = "12月9日社区主任王芳协调物业，12月10日物业将垃圾桶挪到单元门外约20米的空地。"
+        reply.result = "已搞定。"
+        #expect(refusal(reply, .result) == nil)
+        reply.result = "已办理。"
+        #expect(refusal(reply, .result) != nil)
+        reply.result = "搞定。"
+        #expect(refusal(reply, .result) != nil, "without saying it is done")
+        reply.process = "我单位高度重视，第一时间协调物业，积极推动问题解决。"
+        reply.result = "已搞定。"
+        #expect(refusal(reply, .result) != nil, "the process tells nothing")
+    }
+
+    /// Cited, that is: a standard merely measured against ("低于18度标准") is not the rule a refusal rests on.
+    @Test func aRefusalMayRestOnTheRuleCitedInTheFindings() {
+        var reply = QualitySamples.heating
+        reply.findings = "诉求人要求在小区门口增设停车位。该路段为城市主干道，依据《城市道路路内停车泊位设置规范》不能划设。"
+        reply.result = "不予设置，已提供替代方案。"
+        #expect(refusal(reply, .result) == nil)
+        reply.findings = "经现场核实，3单元室温实测14.5度，低于18度标准。"
+        reply.result = "诉求人要求的退费不予支持。"
+        #expect(refusal(reply, .result) != nil)
+    }
+
     @Test func notYetWithoutADateIsRefused() throws {
         var reply = QualitySamples.heating
         reply.result = "该路段维修需要资金，暂未能安排施工，待资金到位后再行处理。"
