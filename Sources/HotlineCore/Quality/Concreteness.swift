@@ -99,7 +99,7 @@ public struct Concreteness: Sendable {
     /// Every narrative part's verdict, in form order.
     /// A date stated once in 核实情况 ("12月12日执法人员检定了3台电子秤") also dates the 办理过程 that follows it.
     public func verdicts(_ reply: Reply) -> [PartVerdict] {
-        let findings = verdict(.findings, reply.findings)
+        var findings = verdict(.findings, reply.findings)
         var process = verdict(.process, reply.process)
         if findings.analysis.evidence.contains(.time), let k = process.missing.firstIndex(of: Self.missingTime) {
             process.missing.remove(at: k)
@@ -119,6 +119,16 @@ public struct Concreteness: Sendable {
         let p = process.analysis.evidence
         let processTellsAll = process.passes && p.contains(.time) && p.contains(.action)
             && (p.contains(.actor) || p.contains(.person))
+        // "诉求人需开具无犯罪记录证明，网上申请后一直未受理": a service request stated in its own words, not in stock
+        // phrases, is what there was to find when the reply tells when and who handled it, and what was done or
+        // came of it.
+        let findingsSubstance = Double(findings.analysis.length) * (1 - findings.analysis.fillerShare)
+        let handledWithOutcome = p.contains(.time) && (p.contains(.actor) || p.contains(.person))
+            && (p.contains(.action) || result.analysis.evidence.contains(.outcome))
+        if process.passes, handledWithOutcome, findings.missing == [Self.missingFindings], !findings.tooMuchFiller,
+           findingsSubstance >= Double(config.requestStatedLength) {
+            findings.missing = []
+        }
         if processTellsAll, result.analysis.fillerShare <= config.maximumFillerShare,
            config.completionMarks.contains(where: { reply.result.contains($0) }),
            let k = result.missing.firstIndex(of: Self.missingOutcome) {
@@ -131,6 +141,7 @@ public struct Concreteness: Sendable {
     static let missingTime = "具体时间"
     static let missingRule = "不予支持所依据的规定"
     static let missingOutcome = "办理结果（是否解决、达到什么效果）"
+    static let missingFindings = "核实到的具体情况（地点、数量、原因或现状）"
 
     /// One part's verdict.
     public func verdict(_ part: ReplyPart, _ text: String) -> PartVerdict {
@@ -144,7 +155,7 @@ public struct Concreteness: Sendable {
             // "属实，公厕无水无法冲洗": a verdict on the complaint followed by what was confirmed is a finding, as long
             // as something beyond stock phrasing follows it ("经核实，情况属实" alone is not).
             if text.contains("属实") && Double(a.length) * (1 - a.fillerShare) >= 8 { facts += 1 }
-            if facts < config.minimumFindingsEvidence { missing.append("核实到的具体情况（地点、数量、原因或现状）") }
+            if facts < config.minimumFindingsEvidence { missing.append(Self.missingFindings) }
         case .process:
             if !e.contains(.time) { missing.append(Self.missingTime) }
             let actor = e.contains(.actor) || e.contains(.person), action = e.contains(.action)
@@ -204,6 +215,7 @@ public struct Concreteness: Sendable {
         for phrase in stripped { _ = SubstanceFilter.replaceAll(phrase, in: &s) }
         var e = Set<Evidence>()
         scanNumbers(s, &e)
+        if hasTermWithin(Array(Self.clean(text))) { e.insert(.time) }
         if has(lists.time, in: s) || hasActionTime(s) { e.insert(.time) }
         if hasPlace(s) { e.insert(.place) }
         if hasPerson(s) { e.insert(.person) }
@@ -279,6 +291,7 @@ public struct Concreteness: Sendable {
 
     private static func isDigit(_ u: Unicode.Scalar) -> Bool { ("0"..."9").contains(u) }
 
+    private static let withinTerms: [[Unicode.Scalar]] = ["个工作日", "天内", "日内", "周内", "个月内"].map { Array($0.unicodeScalars) }
     private static let chineseNumerals = Set("〇零一二三四五六七八九十两百千万半几".unicodeScalars)
 
     private static func starts(_ s: [Unicode.Scalar], at i: Int, with w: [Unicode.Scalar]) -> Bool {
@@ -348,6 +361,14 @@ public struct Concreteness: Sendable {
                 i += 1
             }
         }
+    }
+
+    /// "15个工作日内", "三天内": a deadline promised, read before stock phrases are taken out ("工作" is one).
+    private func hasTermWithin(_ s: [Unicode.Scalar]) -> Bool {
+        for i in 1..<max(s.count, 1) where Self.isDigit(s[i - 1]) || Self.chineseNumerals.contains(s[i - 1]) {
+            if Self.withinTerms.contains(where: { Self.starts(s, at: i, with: $0) }) { return true }
+        }
+        return false
     }
 
     /// A number of people ("人员12人", "环卫工8人", "两名"): the handling names who acted by how many went.

@@ -29,6 +29,9 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     /// A 办理结果 without an outcome word still states a result when it carries this many distinct kinds of
     /// evidence ("12月12日抽查作业时长约50分钟": a date, a number, a quantity).
     public var resultEvidenceInsteadOfOutcome = 1
+    /// 核实情况 that only states the request ("诉求人需开具无犯罪记录证明…") passes when it says it in at least this
+    /// many characters of its own (not stock phrasing) and the 办理过程 tells when, who and what was done.
+    public var requestStatedLength = 8
     /// 与诉求人联系情况 must say when the contact happened.
     public var contactNeedsTime = true
 
@@ -52,7 +55,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     public var placeWords: [String] = [
         "小区", "社区", "嘎查", "村", "镇", "苏木", "街道", "路", "街", "巷", "广场", "市场", "学校", "中学", "小学",
         "幼儿园", "医院", "卫生院", "公园", "超市", "饭店", "酒店", "商场", "工地", "路口", "桥", "号楼", "单元", "楼道",
-        "门口", "院内", "站", "厂", "商铺", "楼下", "楼上", "门前", "店内", "院子", "屋里", "大厦", "花园", "家园", "佳苑", "新城", "车库", "地下室", "楼顶", "门市", "店",
+        "门口", "院内", "站", "厂", "园区", "商铺", "楼下", "楼上", "门前", "店内", "院子", "屋里", "大厦", "花园", "家园", "佳苑", "新城", "车库", "地下室", "楼顶", "门市", "店",
     ]
     /// Titles that follow a surname ("张先生", "李工") and roles that name who acted.
     public var titleWords: [String] = [
@@ -84,7 +87,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "恢复", "挖开", "开挖", "挪走", "搬离", "拖移", "扣分", "通报", "发函", "转办", "联系", "上门", "入户", "巡查",
         "解释", "宣传", "告知", "答复", "说明", "协调", "对接", "提供", "补充", "出具", "审批", "公示", "采集", "取样",
         "确定", "解答", "调低", "下架", "销毁", "出动", "清雪", "铲冰", "除冰", "撒", "增设", "挪", "扶正", "评议",
-        "值守", "扑灭", "铲除", "批评教育",
+        "值守", "扑灭", "铲除", "批评教育", "开通",
     ]
     /// Words of a reached outcome.
     public var outcomeWords: [String] = [
@@ -98,6 +101,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "已拆", "已修", "已退", "已补", "已发", "已到", "已为", "已将", "止住", "已回填", "可见", "已开通", "已无",
         "已没有", "已停止", "公示", "已装好", "已撤", "减轻", "销毁", "下架", "退赔", "获得", "已提交", "化解",
         "补平", "补齐", "亮了", "已亮", "修补", "通了", "已通", "无误", "正确", "一致", "减小", "降低", "完整",
+        "不属实", "不构成", "合规", "未发现", "维持", "寄达", "出具", "已可",
     ]
     /// Words that say the handling is done: a short result with one of them ("已挪位") rests on a 办理过程 that
     /// tells when, who and what.
@@ -126,11 +130,12 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     /// Contact verbs: they show that contact happened even where the method is not named.
     public var contactVerbs: [String] = [
         "告知", "告诉", "答复", "回访", "联系", "沟通", "说明", "反馈", "解释", "见到", "家中", "在场", "登门", "到访",
-        "调解", "通知",
+        "调解", "通知", "说了", "讲了",
     ]
     /// Phrases in the unit's own voice that have no place in the requester's attitude.
     public var unitVoicePhrases: [String] = [
-        "请耐心等待", "耐心等待", "敬请谅解", "敬请理解", "感谢您", "感谢理解", "感谢支持", "请理解", "望理解", "谢谢",
+        "请耐心等待", "耐心等待", "敬请谅解", "敬请理解", "感谢您", "感谢理解", "感谢支持", "请理解", "望理解", "谢谢您",
+        "谢谢理解", "谢谢支持", "谢谢配合",
         "欢迎监督", "我们将", "我单位将",
     ]
 
@@ -149,6 +154,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         processNeedsActorAndAction = try c.value(.processNeedsActorAndAction, or: d.processNeedsActorAndAction)
         resultEvidenceInsteadOfOutcome = try c.value(.resultEvidenceInsteadOfOutcome, or: d.resultEvidenceInsteadOfOutcome)
         contactNeedsTime = try c.value(.contactNeedsTime, or: d.contactNeedsTime)
+        requestStatedLength = try c.value(.requestStatedLength, or: d.requestStatedLength)
         fillerPhrases = try c.value(.fillerPhrases, or: d.fillerPhrases)
         timeWords = try c.value(.timeWords, or: d.timeWords)
         measureWords = try c.value(.measureWords, or: d.measureWords)

@@ -28,12 +28,12 @@ public struct QualityConfig: Codable, Sendable, Equatable {
     /// Words that show how the requester was reached; a contact part with none of them gets a warning.
     public var contactMethodWords: [String] = [
         "电话", "致电", "来电", "上门", "当面", "面谈", "见面", "走访", "现场", "微信", "短信", "入户", "回访", "约见",
-        "窗口", "在工地", "到场", "逐人",
+        "窗口", "在工地", "到场", "逐人", "回电", "家里", "到家", "语音", "视频通话", "邮寄",
     ]
     /// Words that state the requester's attitude; an attitude part with none of them gets a warning.
     public var attitudeWords: [String] = [
         "满意", "认可", "理解", "接受", "同意", "无异议", "感谢", "有异议", "拒绝", "未表态", "不予评价", "未接通",
-        "联系不上", "无法联系", "不认同", "表示支持", "希望", "要求",
+        "联系不上", "无法联系", "不认同", "表示支持", "希望", "要求", "谢谢", "没意见", "知道了", "收到", "不满",
     ]
     /// A visitor given only as one of these names nobody (三上门 records who went).
     public var genericVisitorWords: [String] = [

@@ -160,6 +160,43 @@ struct ConcretenessTests {
         #expect(refusal(reply, .result) != nil)
     }
 
+    /// Set E (written apart from the check): a service request stated in its own words is what there was to find
+    /// when the reply tells who handled it when and what came of it; stock phrases stated as the request are not.
+    @Test func aRequestStatedInItsOwnWordsIsAFindingWhenTheHandlingIsTold() {
+        var reply = QualitySamples.heating
+        reply.findings = "诉求人需开具无犯罪记录证明，在网上申请后一直未受理。"
+        reply.process = "12月5日树林召派出所户籍窗口为其现场办理。"
+        reply.result = "当天已出具证明。"
+        #expect(refusal(reply, .findings) == nil)
+        reply.process = "我单位高度重视，积极协调相关部门尽快办理。"
+        #expect(refusal(reply, .findings) != nil, "the handling is not told")
+        reply.process = "12月5日树林召派出所户籍窗口为其现场办理。"
+        reply.findings = "诉求人反映的问题属实。"
+        #expect(refusal(reply, .findings) != nil, "nothing of the request's own")
+    }
+
+    @Test func aDeadlinePromisedInWorkingDaysIsATime() {
+        #expect(check.analyse("缴清款项后，登记中心将在15个工作日内完成首次登记。").evidence.contains(.time))
+        #expect(check.analyse("三天内").evidence.contains(.time))
+        #expect(!check.analyse("工作日内").evidence.contains(.time))
+    }
+
+    @Test(arguments: ["反映的问题经查不属实。", "该车当时处于载客状态，不构成拒载。", "未发现超市销售过期食品。"])
+    func aComplaintFoundUntrueIsAnOutcome(_ text: String) {
+        #expect(check.verdict(.result, text).passes)
+    }
+
+    /// The requester's own thanks, quoted, are an attitude; the unit thanking the requester is not.
+    @Test func theRequestersThanksAreAnAttitudeTheUnitsAreNot() {
+        #expect(check.verdict(.requesterAttitude, "诉求人回复“收到，谢谢”。").passes)
+        #expect(!check.verdict(.requesterAttitude, "谢谢您对我们工作的理解与支持。").passes)
+    }
+
+    @Test func callingBackOrGoingToTheHomeIsAContact() {
+        #expect(check.verdict(.contact, "12月3日下午回电诉求人。").passes)
+        #expect(check.verdict(.contact, "12月8日环卫所所长到诉求人家里说了情况。").passes)
+    }
+
     @Test func notYetWithoutADateIsRefused() throws {
         var reply = QualitySamples.heating
         reply.result = "该路段维修需要资金，暂未能安排施工，待资金到位后再行处理。"
