@@ -228,7 +228,8 @@ public struct Concreteness: Sendable {
         if has(lists.cause, in: s, skipAfter: ["联", "关", "体", "维"]) { e.insert(.cause) }
         if has(contactMethods, in: s) { e.insert(.contactMethod) }
         if has(lists.contactVerb, in: s) { e.insert(.contactVerb) }
-        if has(attitudeWords, in: s) { e.insert(.attitude) }
+        // Read before stock phrases are taken out: the requester's own "谢谢" is an attitude, not filler.
+        if has(attitudeWords, in: Array(Self.clean(text))) { e.insert(.attitude) }
         if has(lists.unitVoice, in: Array(Self.clean(text))) { e.insert(.unitVoice) }
         return Analysis(evidence: e, filler: filler, fillerShare: share, length: length)
     }

@@ -39,9 +39,10 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     /// `boilerplatePhrases` count too; this list adds the formulas that sound like action but report none.
     public var fillerPhrases: [String] = ConcretenessConfig.defaultFiller
     /// Words naming the day or time of day (dates and clock times with digits are recognised without a list).
+    /// Not "夜间": it names a condition ("克服夜间施工等不利因素", "夜间出行不便") more often than when something was done.
     public var timeWords: [String] = [
         "当天", "当日", "当晚", "次日", "翌日", "隔天", "昨日", "昨天", "前天", "今日", "今天", "上午", "下午", "中午",
-        "晚上", "凌晨", "傍晚", "早上", "夜间", "周一", "周二", "周三", "周四", "周五", "周六", "周日", "星期", "本周",
+        "晚上", "凌晨", "傍晚", "早上", "周一", "周二", "周三", "周四", "周五", "周六", "周日", "星期", "本周",
         "上周", "下周", "本月", "上月", "下月", "月底", "月初", "月中", "年底", "年初", "今年", "去年", "明年", "春节", "国庆",
         "开学前", "当场", "随即",
     ]
@@ -73,7 +74,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "中心", "建设办", "城建办", "教育办", "物业办", "司法所", "承包方", "店主", "摊主", "负责人", "技术员", "工作组", "机构", "店家", "商家", "营业所", "主管",
         "应急办", "综治办", "信访办", "党政办", "综合办", "民政办", "社事办", "经发办", "规划办", "农牧办", "环保办",
         "安监办", "办公室", "交通站", "农技站", "林业站", "兽医站", "水利站", "文化站", "环卫工", "保安", "网格长",
-        "护林员", "草管员", "村干部",
+        "护林员", "草管员", "村干部", "政府", "调委会",
     ]
     /// Verbs of concrete handling; each counts only with an object after it ("更换了阀门", not a bare "处理").
     public var actionVerbs: [String] = [
@@ -87,7 +88,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "恢复", "挖开", "开挖", "挪走", "搬离", "拖移", "扣分", "通报", "发函", "转办", "联系", "上门", "入户", "巡查",
         "解释", "宣传", "告知", "答复", "说明", "协调", "对接", "提供", "补充", "出具", "审批", "公示", "采集", "取样",
         "确定", "解答", "调低", "下架", "销毁", "出动", "清雪", "铲冰", "除冰", "撒", "增设", "挪", "扶正", "评议",
-        "值守", "扑灭", "铲除", "批评教育", "开通",
+        "值守", "扑灭", "铲除", "批评教育", "开通", "丈量", "换发",
     ]
     /// Words of a reached outcome.
     public var outcomeWords: [String] = [
@@ -101,7 +102,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         "已拆", "已修", "已退", "已补", "已发", "已到", "已为", "已将", "止住", "已回填", "可见", "已开通", "已无",
         "已没有", "已停止", "公示", "已装好", "已撤", "减轻", "销毁", "下架", "退赔", "获得", "已提交", "化解",
         "补平", "补齐", "亮了", "已亮", "修补", "通了", "已通", "无误", "正确", "一致", "减小", "降低", "完整",
-        "不属实", "不构成", "合规", "未发现", "维持", "寄达", "出具", "已可",
+        "不属实", "不构成", "合规", "未发现", "维持", "寄达", "出具", "已可", "送到", "签收", "办完",
     ]
     /// Words that say the handling is done: a short result with one of them ("已挪位") rests on a 办理过程 that
     /// tells when, who and what.

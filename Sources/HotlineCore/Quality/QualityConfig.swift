@@ -34,6 +34,7 @@ public struct QualityConfig: Codable, Sendable, Equatable {
     public var attitudeWords: [String] = [
         "满意", "认可", "理解", "接受", "同意", "无异议", "感谢", "有异议", "拒绝", "未表态", "不予评价", "未接通",
         "联系不上", "无法联系", "不认同", "表示支持", "希望", "要求", "谢谢", "没意见", "知道了", "收到", "不满",
+        "清楚了", "心里有数", "没问题", "行了", "挺好",
     ]
     /// A visitor given only as one of these names nobody (三上门 records who went).
     public var genericVisitorWords: [String] = [

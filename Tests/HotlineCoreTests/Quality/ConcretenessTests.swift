@@ -175,6 +175,14 @@ struct ConcretenessTests {
         #expect(refusal(reply, .findings) != nil, "nothing of the request's own")
     }
 
+    /// Set E: "克服低温、夜间施工等不利因素" names a condition, not when anything was done.
+    @Test func nightWorkIsNotADate() throws {
+        var reply = QualitySamples.heating
+        reply.process = "我公司组织维修人员24小时不间断抢修，克服低温、夜间施工等不利因素，全力以赴恢复供水。"
+        let finding = try #require(refusal(reply, .process))
+        #expect(finding.message.contains("缺少具体时间"))
+    }
+
     @Test func aDeadlinePromisedInWorkingDaysIsATime() {
         #expect(check.analyse("缴清款项后，登记中心将在15个工作日内完成首次登记。").evidence.contains(.time))
         #expect(check.analyse("三天内").evidence.contains(.time))
@@ -189,6 +197,8 @@ struct ConcretenessTests {
     /// The requester's own thanks, quoted, are an attitude; the unit thanking the requester is not.
     @Test func theRequestersThanksAreAnAttitudeTheUnitsAreNot() {
         #expect(check.verdict(.requesterAttitude, "诉求人回复“收到，谢谢”。").passes)
+        #expect(check.verdict(.requesterAttitude, "诉求人说清楚了，谢谢。").passes, "set F: thanks are not stripped as filler first")
+        #expect(check.verdict(.requesterAttitude, "诉求人表示感谢。").passes)
         #expect(!check.verdict(.requesterAttitude, "谢谢您对我们工作的理解与支持。").passes)
     }
 
