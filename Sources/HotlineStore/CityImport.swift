@@ -155,7 +155,7 @@ public struct CityImporter: Sendable {
     public func find(numbers: [String]) async throws -> [String: WorkOrder] {
         guard !numbers.isEmpty else { return [:] }
         let found = try await sql.select().column("*").from("orders").where("number", .in, numbers).all()
-            .map { try $0.decode(model: OrderRow.self).order() }
+            .map { try OrderRow(row: $0).order() }
         return Dictionary(found.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
     }
 

@@ -211,7 +211,7 @@ extension CityOutbox {
             .where("reply_deadline", .lessThanOrEqual, horizon)
             .where("channel", .notEqual, Channel.open311.rawValue)
             .all()
-        let orders = try rows.map { try $0.decode(model: OrderRow.self).order() }
+        let orders = try rows.map { try OrderRow(row: $0).order() }
         guard !orders.isEmpty else { return 0 }
         let results = try await resultDeliveries(of: orders.filter { $0.state == .awaitingCallback }.map(\.id))
         var raised = 0

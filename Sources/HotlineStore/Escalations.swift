@@ -51,7 +51,7 @@ public struct EscalationSweep: Sendable {
             if let after { query = query.where("id", .greaterThan, after) }
             let rows = try await query.all()
             guard !rows.isEmpty else { break }
-            let orders = try rows.map { try $0.decode(model: OrderRow.self).order() }
+            let orders = try rows.map { try OrderRow(row: $0).order() }
             after = orders.last?.id
             let owed = orders.compactMap { order -> (WorkOrder, [EscalationDue])? in
                 let due = planner.due(for: order, at: now)

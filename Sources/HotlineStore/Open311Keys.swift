@@ -190,6 +190,6 @@ public struct Open311Store: Sendable {
         }
         return try await q.orderBy("received_at", .descending).orderBy("id")
             .limit(f.limit).offset(f.offset).all()
-            .map { try $0.decode(model: OrderRow.self).order() }
+            .map { try OrderRow(row: $0).order() }
     }
 }

@@ -37,7 +37,7 @@ extension OrderRepository {
         let total = try await apply(filter, now: now, to: sql.select()
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("orders"))
             .first()?.decode(column: "n", as: Int.self) ?? 0
-        return (try rows.map { try $0.decode(model: OrderRow.self).order() }, total)
+        return (try rows.map { try OrderRow(row: $0).order() }, total)
     }
 
     func apply(_ f: OrderFilter, now: Date, to query: SQLSelectBuilder) -> SQLSelectBuilder {
@@ -93,7 +93,7 @@ extension OrderRepository {
             }
             .orderBy("queue_band").orderBy("next_deadline").orderBy("received_at")
             .limit(limit).offset(offset).all()
-            .map { try $0.decode(model: OrderRow.self).order() }
+            .map { try OrderRow(row: $0).order() }
     }
 }
 
@@ -120,13 +120,13 @@ extension OrderRepository {
         let chunks = stride(from: 0, to: units.count, by: width).map { Array(units[$0..<min($0 + width, units.count)]) }
         if chunks.count == 1 {
             return try await queueRows(chunks[0], limit: limit, offset: offset)
-                .map { try $0.decode(model: OrderRow.self).order() }
+                .map { try OrderRow(row: $0).order() }
         }
         // A scope wider than one statement: each chunk's first `offset + limit`, merged here by the same keys.
         var rows: [(key: QueueKey, order: WorkOrder)] = []
         for chunk in chunks {
             for row in try await queueRows(chunk, limit: offset + limit, offset: 0) {
-                let stored = try row.decode(model: OrderRow.self)
+                let stored = try OrderRow(row: row)
                 let key = QueueKey(band: stored.queueBand, deadline: stored.nextDeadline, number: stored.number)
                 rows.append((key, try stored.order()))
             }

@@ -26,21 +26,21 @@ public struct OrderRepository: Sendable {
 
     public func find(_ id: UUID) async throws -> WorkOrder? {
         try await sql.select().column("*").from("orders").where("id", .equal, id).first()
-            .map { try $0.decode(model: OrderRow.self).order() }
+            .map { try OrderRow(row: $0).order() }
     }
 
     /// Orders by id, in the order of `ids` (missing ones left out).
     public func find(ids: [UUID]) async throws -> [WorkOrder] {
         guard !ids.isEmpty else { return [] }
         let found = try await sql.select().column("*").from("orders").where("id", .in, ids).all()
-            .map { try $0.decode(model: OrderRow.self).order() }
+            .map { try OrderRow(row: $0).order() }
         let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         return ids.compactMap { byID[$0] }
     }
 
     public func find(number: String) async throws -> WorkOrder? {
         try await sql.select().column("*").from("orders").where("number", .equal, number).first()
-            .map { try $0.decode(model: OrderRow.self).order() }
+            .map { try OrderRow(row: $0).order() }
     }
 
     public func events(of orderID: UUID) async throws -> [OrderEvent] {
@@ -66,7 +66,7 @@ public struct OrderRepository: Sendable {
     /// Orders merged under a lead.
     public func mergedChildren(of leadID: UUID) async throws -> [WorkOrder] {
         try await sql.select().column("*").from("orders").where("merged_into", .equal, leadID).all()
-            .map { try $0.decode(model: OrderRow.self).order() }
+            .map { try OrderRow(row: $0).order() }
     }
 
     /// A unit's working queue in queue order: open orders its scope leads (or was handed down), first `limit`.
@@ -83,7 +83,7 @@ public struct OrderRepository: Sendable {
             .where("state", .in, states.map(\.rawValue))
             .orderBy("queue_band").orderBy("next_deadline").orderBy("received_at", .descending)
             .limit(limit).all()
-            .map { try $0.decode(model: OrderRow.self).order() }
+            .map { try OrderRow(row: $0).order() }
     }
 
     public func count(state: OrderState? = nil) async throws -> Int {

@@ -117,6 +117,64 @@ struct OrderRow: Codable, Sendable {
         case queueUnitId = "queue_unit_id"
     }
 
+    /// Read column by column: the `Decodable` path asks each column twice through a keyed container (is it nil,
+    /// then its value), and was most of the cost of a queue page read from the store (issue 16).
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        number = try row.decode(column: "number", as: String.self)
+        channel = try row.decode(column: "channel", as: String.self)
+        requesterName = try row.decode(column: "requester_name", as: String.self)
+        requesterPhone = try row.decode(column: "requester_phone", as: String.self)
+        requestType = try row.decode(column: "request_type", as: String.self)
+        categoryId = try row.decode(column: "category_id", as: UUID?.self)
+        title = try row.decode(column: "title", as: String.self)
+        content = try row.decode(column: "content", as: String.self)
+        address = try row.decode(column: "address", as: String.self)
+        latitude = try row.decode(column: "latitude", as: Double?.self)
+        longitude = try row.decode(column: "longitude", as: Double?.self)
+        urgency = try row.decode(column: "urgency", as: String.self)
+        specialLine = try row.decode(column: "special_line", as: String.self)
+        isComplex = try row.decode(column: "is_complex", as: Bool.self)
+        state = try row.decode(column: "state", as: String.self)
+        receivedAt = try row.decode(column: "received_at", as: Date.self)
+        upstreamReplyDeadline = try row.decode(column: "upstream_reply_deadline", as: Date?.self)
+        leadUnitId = try row.decode(column: "lead_unit_id", as: UUID?.self)
+        assistingUnitIds = try row.decode(column: "assisting_unit_ids", as: String.self)
+        subUnitId = try row.decode(column: "sub_unit_id", as: UUID?.self)
+        unitHistory = try row.decode(column: "unit_history", as: String.self)
+        dispatchedAt = try row.decode(column: "dispatched_at", as: Date?.self)
+        signDeadline = try row.decode(column: "sign_deadline", as: Date?.self)
+        replyDeadline = try row.decode(column: "reply_deadline", as: Date?.self)
+        signedAt = try row.decode(column: "signed_at", as: Date?.self)
+        signedBy = try row.decode(column: "signed_by", as: UUID?.self)
+        respondedAt = try row.decode(column: "responded_at", as: Date?.self)
+        respondedInTime = try row.decode(column: "responded_in_time", as: Bool?.self)
+        pendingReturn = try row.decode(column: "pending_return", as: String?.self)
+        pendingExtension = try row.decode(column: "pending_extension", as: String?.self)
+        pendingExplanation = try row.decode(column: "pending_explanation", as: String?.self)
+        reply = try row.decode(column: "reply", as: String?.self)
+        repliedAt = try row.decode(column: "replied_at", as: Date?.self)
+        replyLate = try row.decode(column: "reply_late", as: Bool?.self)
+        callbackSatisfaction = try row.decode(column: "callback_satisfaction", as: String?.self)
+        callbackResolved = try row.decode(column: "callback_resolved", as: Bool?.self)
+        callbackAttempts = try row.decode(column: "callback_attempts", as: String.self)
+        closedAt = try row.decode(column: "closed_at", as: Date?.self)
+        closedAsExplained = try row.decode(column: "closed_as_explained", as: Bool.self)
+        redoCount = try row.decode(column: "redo_count", as: Int.self)
+        returnCount = try row.decode(column: "return_count", as: Int.self)
+        extensionCount = try row.decode(column: "extension_count", as: Int.self)
+        reworkCount = try row.decode(column: "rework_count", as: Int.self)
+        isProblem = try row.decode(column: "is_problem", as: Bool.self)
+        mergedInto = try row.decode(column: "merged_into", as: UUID?.self)
+        lastUrgedAt = try row.decode(column: "last_urged_at", as: Date?.self)
+        version = try row.decode(column: "version", as: Int.self)
+        queueBand = try row.decode(column: "queue_band", as: Int.self)
+        nextDeadline = try row.decode(column: "next_deadline", as: Date?.self)
+        watchAt = try row.decode(column: "watch_at", as: Date?.self)
+        approvalStage = try row.decode(column: "approval_stage", as: String?.self)
+        queueUnitId = try row.decode(column: "queue_unit_id", as: UUID?.self)
+    }
+
     init(_ o: WorkOrder, rules: TimeRules) {
         id = o.id; number = o.number; channel = o.channel.rawValue
         requesterName = o.requesterName; requesterPhone = o.requesterPhone
@@ -182,8 +240,8 @@ struct OrderRow: Codable, Sendable {
             urgency: try Self.enumValue(urgency), specialLine: try Self.enumValue(specialLine), isComplex: isComplex,
             receivedAt: receivedAt, upstreamReplyDeadline: upstreamReplyDeadline)
         o.state = try Self.enumValue(state)
-        o.leadUnitID = leadUnitId; o.assistingUnitIDs = try JSON.decode(assistingUnitIds)
-        o.subUnitID = subUnitId; o.unitHistory = try JSON.decode(unitHistory)
+        o.leadUnitID = leadUnitId; o.assistingUnitIDs = try JSON.decodeIDs(assistingUnitIds)
+        o.subUnitID = subUnitId; o.unitHistory = try JSON.decodeIDs(unitHistory)
         o.dispatchedAt = dispatchedAt; o.signDeadline = signDeadline; o.replyDeadline = replyDeadline
         o.signedAt = signedAt; o.signedBy = signedBy
         o.respondedAt = respondedAt; o.respondedInTime = respondedInTime
@@ -193,7 +251,7 @@ struct OrderRow: Codable, Sendable {
         o.reply = try reply.map { try JSON.decode($0) }; o.repliedAt = repliedAt; o.replyLate = replyLate
         o.callbackSatisfaction = try callbackSatisfaction.map { try Self.enumValue($0) }
         o.callbackResolved = callbackResolved
-        o.callbackAttempts = try JSON.decode(callbackAttempts)
+        o.callbackAttempts = try JSON.decodeList(callbackAttempts)
         o.closedAt = closedAt; o.closedAsExplained = closedAsExplained
         o.redoCount = redoCount; o.returnCount = returnCount; o.extensionCount = extensionCount
         o.reworkCount = reworkCount; o.isProblem = isProblem; o.mergedInto = mergedInto
@@ -230,6 +288,26 @@ enum JSON {
 
     static func decode<T: Decodable>(_ text: String) throws -> T {
         try decoder.decode(T.self, from: Data(text.utf8))
+    }
+
+    /// A list of ids as `encode` writes it (`["…","…"]`), read without the JSON decoder, which cost more than the
+    /// rest of a queue row; anything else goes through the decoder.
+    static func decodeIDs(_ text: String) throws -> [UUID] {
+        if text == "[]" { return [] }
+        let utf8 = text.utf8
+        guard utf8.first == UInt8(ascii: "["), utf8.last == UInt8(ascii: "]") else { return try decode(text) }
+        var ids: [UUID] = []
+        for item in text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false) {
+            guard item.utf8.count == 38, item.first == "\"", item.last == "\"",
+                  let id = UUID(uuidString: String(item.dropFirst().dropLast())) else { return try decode(text) }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    /// An empty list without the decoder; any other through it.
+    static func decodeList<T: Decodable>(_ text: String) throws -> [T] {
+        text == "[]" ? [] : try decode(text)
     }
 }
 

@@ -44,7 +44,7 @@ public struct Sweeper: Sendable {
             if let after { query = query.where("id", .greaterThan, after) }
             let rows = try await query.all()
             guard !rows.isEmpty else { break }
-            let orders = try rows.map { try $0.decode(model: OrderRow.self).order() }
+            let orders = try rows.map { try OrderRow(row: $0).order() }
             after = orders.last?.id
             report.ordersScanned += orders.count
             let due = orders.flatMap { planner.due(for: $0, at: now) }
