@@ -11,6 +11,9 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
     public var enabled = true
     /// How hard a part without substance stops the reply.
     public var severity: QualitySeverity = .block
+    /// Parts that must lack substance together before the reply is stopped (with `severity`); fewer get warnings.
+    /// 1 stops a reply for any one part.
+    public var partsToBlock = 2
     /// Share (0…1) of a part's characters that stock phrasing may cover. Above it the part is refused unless it
     /// carries at least `evidenceToOutweighFiller` distinct pieces of evidence.
     public var maximumFillerShare = 0.55
@@ -147,6 +150,7 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
         let d = ConcretenessConfig()
         enabled = try c.value(.enabled, or: d.enabled)
         severity = try c.value(.severity, or: d.severity)
+        partsToBlock = try c.value(.partsToBlock, or: d.partsToBlock)
         maximumFillerShare = try c.value(.maximumFillerShare, or: d.maximumFillerShare)
         evidenceToOutweighFiller = try c.value(.evidenceToOutweighFiller, or: d.evidenceToOutweighFiller)
         maximumReplyFillerShare = try c.value(.maximumReplyFillerShare, or: d.maximumReplyFillerShare)
@@ -188,6 +192,9 @@ public struct ConcretenessConfig: Codable, Sendable, Equatable {
                               ("concreteness.resultEvidenceInsteadOfOutcome", resultEvidenceInsteadOfOutcome)]
         where value < 0 {
             problems.append("\(name) 应为非负整数，现为 \(value)")
+        }
+        if !(1...5).contains(partsToBlock) {
+            problems.append("concreteness.partsToBlock 应在1到5之间，现为 \(partsToBlock)")
         }
         if enabled && fillerPhrases.allSatisfy({ SubstanceFilter.compact($0).isEmpty }) {
             problems.append("concreteness.fillerPhrases 不能为空（不检查套话时请将 concreteness.enabled 设为 false）")

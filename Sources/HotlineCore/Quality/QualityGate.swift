@@ -49,7 +49,8 @@ public struct QualityGate: Sendable {
             }
         }
         findings += repeatedParts(substances)
-        let concrete = concretenessFindings(reply, checked: Set(substances.map(\.0)))
+        let concrete = concretenessFindings(reply, checked: Set(substances.map(\.0)),
+                                            alreadyRefused: parts.count - substances.count)
         findings += concrete
         let flagged = Set(concrete.map(\.part))
         if substances.contains(where: { $0.0 == .contact }), !flagged.contains(.contact),
@@ -85,15 +86,22 @@ public struct QualityGate: Sendable {
     /// The concreteness check (`Concreteness`) of the parts that passed the length check, one finding per part
     /// that lacks its evidence or drowns in filler (code `vague_content`, quoting the filler), and one on the whole
     /// reply when stock phrasing fills it. A part already refused as missing, vague or short is not judged twice.
-    private func concretenessFindings(_ reply: Reply, checked: Set<ReplyPart>) -> [QualityFinding] {
+    ///
+    /// A reply stops only when at least `partsToBlock` of its parts lack substance (counting those the length check
+    /// refused): on every set written apart from the check, nearly every empty reply lacked it in two parts or more,
+    /// while the genuine replies it refused lacked it in one. One lacking part is a warning that says what to add,
+    /// for the handler and for the reviewer who approves the reply.
+    private func concretenessFindings(_ reply: Reply, checked: Set<ReplyPart>, alreadyRefused: Int) -> [QualityFinding] {
         guard config.concreteness.enabled else { return [] }
         let severity = config.concreteness.severity
         let verdicts = concreteness.verdicts(reply)
-        var findings: [QualityFinding] = verdicts.filter { checked.contains($0.part) && !$0.passes }.map {
-            QualityFinding(code: .vagueContent, severity: severity, part: $0.part, message: ConcretenessText.part($0))
+        let lacking = verdicts.filter { checked.contains($0.part) && !$0.passes }
+        let partSeverity: QualitySeverity = lacking.count + alreadyRefused >= config.concreteness.partsToBlock ? severity : .warn
+        var findings: [QualityFinding] = lacking.map {
+            QualityFinding(code: .vagueContent, severity: partSeverity, part: $0.part, message: ConcretenessText.part($0))
         }
         let whole = concreteness.replyFillerTooHigh(verdicts)
-        if whole.tooHigh && findings.isEmpty {
+        if whole.tooHigh && !findings.contains(where: { $0.severity == severity }) {
             findings.append(.init(code: .vagueContent, severity: severity, part: .wholeReply,
                                   message: ConcretenessText.wholeReply(share: whole.share, filler: whole.filler)))
         }

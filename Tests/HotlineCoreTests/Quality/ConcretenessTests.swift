@@ -6,7 +6,13 @@ import Testing
 /// Chinese finding that says what is missing and quotes the filler.
 @Suite("回复具体性检查")
 struct ConcretenessTests {
-    let gate = QualityGate()
+    /// Each part's check on its own: the gate stops a reply for any one lacking part (`partsToBlock` 1). The
+    /// default, two parts, is tested in `oneLackingPartWarnsTwoStopTheReply`.
+    let gate: QualityGate = {
+        var config = QualityConfig()
+        config.concreteness.partsToBlock = 1
+        return QualityGate(config: config)
+    }()
     let order = QualitySamples.order()
     let check = Concreteness()
 
@@ -205,6 +211,31 @@ struct ConcretenessTests {
     @Test func callingBackOrGoingToTheHomeIsAContact() {
         #expect(check.verdict(.contact, "12月3日下午回电诉求人。").passes)
         #expect(check.verdict(.contact, "12月8日环卫所所长到诉求人家里说了情况。").passes)
+    }
+
+    /// Sets B–G, written apart from the check: nearly every empty reply lacked substance in two parts or more, the
+    /// genuine replies it refused in one. By default one lacking part is a warning saying what to add (for the
+    /// handler and the reviewer); two stop the reply.
+    @Test func oneLackingPartWarnsTwoStopTheReply() throws {
+        let gate = QualityGate()
+        var reply = QualitySamples.heating
+        reply.process = "接到工单后，我单位高度重视，第一时间安排专人积极协调，持续跟进，确保妥善解决。"
+        let one = gate.check(reply, for: order).filter { $0.code == .vagueContent }
+        #expect(one.map(\.part) == [.process])
+        #expect(one.allSatisfy { $0.severity == .warn })
+        #expect(one.first?.message.contains("缺少具体时间") == true, "the warning still says what is missing")
+        reply.result = "目前该问题已得到妥善解决，下一步我单位将举一反三，进一步加强监管，持续跟进。"
+        let two = gate.check(reply, for: order).filter { $0.code == .vagueContent }
+        #expect(Set(two.map(\.part)) == [.process, .result])
+        #expect(two.allSatisfy { $0.severity == .block })
+        // A part the length check already refused counts as one of the two.
+        var short = QualitySamples.heating
+        short.process = reply.process
+        short.contact = "已联系。"
+        #expect(gate.check(short, for: order).contains { $0.part == .process && $0.severity == .block })
+        var bad = QualityConfig()
+        bad.concreteness.partsToBlock = 0
+        #expect(bad.problems.contains { $0.contains("concreteness.partsToBlock") })
     }
 
     @Test func notYetWithoutADateIsRefused() throws {
