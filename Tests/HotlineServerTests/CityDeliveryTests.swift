@@ -333,6 +333,10 @@ struct CityDeliveryTests {
             #expect(try await api.send(.GET, "/api/v1/city/outbox", as: b.handlerA).status == .forbidden)
             #expect(try await api.send(.GET, "/api/v1/city/outbox", as: b.viewer).status == .forbidden)
             #expect(try await api.send(.GET, "/api/v1/city/outbox?status=pending", as: b.dispatcher).status == .unprocessableEntity)
+            // A query the form decoder cannot read gets the documented 422, not an undocumented 400.
+            let garbled = try await api.send(.GET, "/api/v1/city/outbox?a%5Bb=null&a%5Bb=1", as: b.dispatcher)
+            #expect(garbled.status == .unprocessableEntity)
+            #expect(garbled.errorCode == "invalid_input")
             #expect(try await api.send(.POST, "/api/v1/city/outbox/\(UUID())/retry", as: b.dispatcher).status == .notFound)
             #expect(try await api.send(.POST, "/api/v1/city/outbox/not-a-uuid/retry", as: b.dispatcher).status == .notFound)
             #expect(try await api.send(.POST, "/api/v1/city/outbox/\(UUID())/retry", as: b.handlerA).status == .forbidden)
