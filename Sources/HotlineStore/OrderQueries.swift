@@ -122,17 +122,13 @@ extension OrderRepository {
             return try await queueRows(chunks[0], limit: limit, offset: offset)
                 .map { try OrderRow(row: $0).order() }
         }
-        // A scope wider than one statement: each chunk's first `offset + limit`, merged here by the same keys.
-        var rows: [(key: QueueKey, order: WorkOrder)] = []
+        // A scope wider than one statement: each chunk's first `offset + limit`, merged here in the core's queue
+        // order, from which every write derives the stored keys the statements sort by.
+        var orders: [WorkOrder] = []
         for chunk in chunks {
-            for row in try await queueRows(chunk, limit: offset + limit, offset: 0) {
-                let stored = try OrderRow(row: row)
-                let key = QueueKey(band: stored.queueBand, deadline: stored.nextDeadline, number: stored.number)
-                rows.append((key, try stored.order()))
-            }
+            orders += try await queueRows(chunk, limit: offset + limit, offset: 0).map { try OrderRow(row: $0).order() }
         }
-        rows.sort { $0.key < $1.key }
-        return rows.dropFirst(offset).prefix(limit).map(\.order)
+        return Array(QueueOrder.sorted(orders, rules: rules).dropFirst(offset).prefix(limit))
     }
 
     /// Whole rows of the page `offset ..< offset + limit` of these units' queues, in queue order.
@@ -157,19 +153,5 @@ extension OrderRepository {
                 ORDER BY queue_band, next_deadline, number LIMIT \(literal: limit) OFFSET \(literal: offset))
             ORDER BY queue_band, next_deadline, number
             """
-    }
-}
-
-/// The stored queue order of a row, for merging pages read by separate statements.
-struct QueueKey: Comparable {
-    let band: Int
-    let deadline: Date?
-    let number: String
-
-    static func < (a: QueueKey, b: QueueKey) -> Bool {
-        if a.band != b.band { return a.band < b.band }
-        let da = a.deadline ?? .distantFuture, db = b.deadline ?? .distantFuture
-        if da != db { return da < db }
-        return a.number < b.number
     }
 }

@@ -151,9 +151,7 @@ struct SignBenchCommand: AsyncCommand {
                level.concurrency, level.signs, level.seconds, level.perSecond, level.percentile(50), level.percentile(99), level.errors)
     }
 
-    static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1_000 + Double(d.components.attoseconds) / 1e15
-    }
+    static func milliseconds(_ d: Duration) -> Double { ReplyIndexBenchCommand.secondsValue(d) * 1_000 }
 
     /// The settings that decide whether an answered commit survives a power cut.
     static func durability(_ database: any Database) async throws -> String {
