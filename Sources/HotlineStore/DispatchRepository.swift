@@ -49,8 +49,7 @@ public struct DispatchRepository: Sendable {
             let rule = RoutingRule(
                 id: try row.decode(column: "id", as: UUID.self),
                 categoryID: try row.decode(column: "category_id", as: UUID?.self),
-                area: area == "" ? .anywhere : area == "*" ? .anyArea : area == "town" ? .anyTown
-                    : UUID(uuidString: area).map(RoutingArea.area) ?? .anywhere,
+                area: RoutingArea(code: area) ?? .anywhere,
                 keywords: Self.lines(try row.decode(column: "keywords", as: String.self)),
                 excludedKeywords: Self.lines(try row.decode(column: "excluded_keywords", as: String.self)),
                 target: target == "area" ? .area : UUID(uuidString: target).map(RoutingTarget.unit) ?? .area,
@@ -70,13 +69,7 @@ public struct DispatchRepository: Sendable {
     }
 
     static func columns(_ rule: RoutingRule) -> (area: String, target: String, keywords: String, excluded: String) {
-        let area: String
-        switch rule.area {
-        case .anywhere: area = ""
-        case .anyArea: area = "*"
-        case .anyTown: area = "town"
-        case .area(let id): area = id.uuidString
-        }
+        let area = rule.area.code
         let target: String
         switch rule.target {
         case .area: target = "area"

@@ -55,6 +55,15 @@ struct DispatchSuggestionTests {
         #expect(heat.unit(for: DispatchRequest(title: "路面塌陷", content: "暖气管道", address: ""), area: nil) == nil)
     }
 
+    /// One spelling of a rule's area for the database, the admin's form and the starter rules.
+    @Test func anAreaCodeReadsBackAsTheSameAreaAndAnythingElseIsRefused() {
+        for area in [RoutingArea.anywhere, .anyArea, .anyTown, .area(Self.town)] {
+            #expect(RoutingArea(code: area.code) == area)
+        }
+        #expect(RoutingArea.kinds.map(\.area) == [.anywhere, .anyArea, .anyTown])
+        for garbage in ["镇", "**", "Town", "not-a-uuid", " "] { #expect(RoutingArea(code: garbage) == nil) }
+    }
+
     @Test func aTownOnlyRuleSendsVillageRoadsToTheTownAndLeavesTheCentresStreetsAlone() {
         let villageRoads = RoutingRule(area: .anyTown, keywords: ["路灯"], target: .area, note: "村道路灯归镇")
         let streets = RoutingRule(keywords: ["路灯"], target: .unit(Self.roads), note: "城区路灯归城管")

@@ -17,6 +17,34 @@ public enum RoutingArea: Sendable, Equatable, Hashable {
     case anyTown
     /// Addresses in this town or sub-district.
     case area(UUID)
+
+    /// How the rule's area is stored and sent by the form: "" any address, "*" any town or sub-district, "town" any
+    /// town or sumu, else the unit's id.
+    public var code: String {
+        switch self {
+        case .anywhere: ""
+        case .anyArea: "*"
+        case .anyTown: "town"
+        case .area(let id): id.uuidString
+        }
+    }
+
+    /// The area a stored or submitted code names; nil for text that is none of them.
+    public init?(code: String) {
+        switch code {
+        case "": self = .anywhere
+        case "*": self = .anyArea
+        case "town": self = .anyTown
+        default:
+            guard let id = UUID(uuidString: code) else { return nil }
+            self = .area(id)
+        }
+    }
+
+    /// The areas that name no unit, with how the admin sees them.
+    public static let kinds: [(area: RoutingArea, label: String)] = [
+        (.anywhere, "任意地址"), (.anyArea, "任一镇街（从地址识别）"), (.anyTown, "任一镇（苏木），不含街道"),
+    ]
 }
 
 /// One routing rule (派单规则): category, area and keywords → unit, with the note saying why. An admin orders

@@ -33,6 +33,9 @@ public struct Concreteness: Sendable {
         /// Characters counted for the share.
         public var length: Int
 
+        /// Characters not covered by stock phrasing: what the text says in its own words.
+        public var substance: Double { Double(length) * (1 - fillerShare) }
+
         /// Distinct kinds of substantive evidence (what outweighs filler).
         public var weight: Int { evidence.intersection(Concreteness.substantive).count }
     }
@@ -122,11 +125,10 @@ public struct Concreteness: Sendable {
         // "诉求人需开具无犯罪记录证明，网上申请后一直未受理": a service request stated in its own words, not in stock
         // phrases, is what there was to find when the reply tells when and who handled it, and what was done or
         // came of it.
-        let findingsSubstance = Double(findings.analysis.length) * (1 - findings.analysis.fillerShare)
         let handledWithOutcome = p.contains(.time) && (p.contains(.actor) || p.contains(.person))
             && (p.contains(.action) || result.analysis.evidence.contains(.outcome))
         if process.passes, handledWithOutcome, findings.missing == [Self.missingFindings], !findings.tooMuchFiller,
-           findingsSubstance >= Double(config.requestStatedLength) {
+           findings.analysis.substance >= Double(config.requestStatedLength) {
             findings.missing = []
         }
         if processTellsAll, result.analysis.fillerShare <= config.maximumFillerShare,
@@ -154,7 +156,7 @@ public struct Concreteness: Sendable {
             var facts = e.intersection([.number, .quantity, .person, .place, .cause, .time, .outcome]).count
             // "属实，公厕无水无法冲洗": a verdict on the complaint followed by what was confirmed is a finding, as long
             // as something beyond stock phrasing follows it ("经核实，情况属实" alone is not).
-            if text.contains("属实") && Double(a.length) * (1 - a.fillerShare) >= 8 { facts += 1 }
+            if text.contains("属实") && a.substance >= 8 { facts += 1 }
             if facts < config.minimumFindingsEvidence { missing.append(Self.missingFindings) }
         case .process:
             if !e.contains(.time) { missing.append(Self.missingTime) }
@@ -211,11 +213,12 @@ public struct Concreteness: Sendable {
     /// The evidence and filler of one text.
     public func analyse(_ text: String) -> Analysis {
         let (filler, share, length) = fillerShare(text)
-        var s = Array(Self.clean(text))
+        let cleaned = Array(Self.clean(text))
+        var s = cleaned
         for phrase in stripped { _ = SubstanceFilter.replaceAll(phrase, in: &s) }
         var e = Set<Evidence>()
         scanNumbers(s, &e)
-        if hasTermWithin(Array(Self.clean(text))) { e.insert(.time) }
+        if hasTermWithin(cleaned) { e.insert(.time) }
         if has(lists.time, in: s) || hasActionTime(s) { e.insert(.time) }
         if hasPlace(s) { e.insert(.place) }
         if hasPerson(s) { e.insert(.person) }
@@ -229,8 +232,8 @@ public struct Concreteness: Sendable {
         if has(contactMethods, in: s) { e.insert(.contactMethod) }
         if has(lists.contactVerb, in: s) { e.insert(.contactVerb) }
         // Read before stock phrases are taken out: the requester's own "谢谢" is an attitude, not filler.
-        if has(attitudeWords, in: Array(Self.clean(text))) { e.insert(.attitude) }
-        if has(lists.unitVoice, in: Array(Self.clean(text))) { e.insert(.unitVoice) }
+        if has(attitudeWords, in: cleaned) { e.insert(.attitude) }
+        if has(lists.unitVoice, in: cleaned) { e.insert(.unitVoice) }
         return Analysis(evidence: e, filler: filler, fillerShare: share, length: length)
     }
 

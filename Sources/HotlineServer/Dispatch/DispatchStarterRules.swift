@@ -4,7 +4,7 @@ import HotlineCore
 /// A starting set of routing rules for Dalad Banner, by unit and category names: an admin loads it once on
 /// `/admin/routing` (when no rule exists yet) and edits it from there. The scoring command uses the same set.
 public enum DispatchStarterRules {
-    /// (category name or nil, area: "" any / "*" any town or sub-district / "镇" any town or sumu, keywords, excluded, target unit name or
+    /// (category name or nil, area: "" any / "*" any town or sub-district / "town" any town or sumu (`RoutingArea.code`), keywords, excluded, target unit name or
     /// "属地", note)
     public static let specs: [(category: String?, area: String, keywords: [String], excluded: [String], target: String, note: String)] = [
         // Matters of one department whatever the wording or the category chosen: the responsibility list first.
@@ -44,7 +44,7 @@ public enum DispatchStarterRules {
         (nil, "", ["开发区", "园区"], [], "达拉特经济开发区管委会", "开发区园区内的事务由管委会协调"),
         // Utilities and the city's streets.
         (nil, "", ["水管爆", "爆管", "冒水", "跑水"], ["塌陷", "污水"], "达拉特旗城市供水有限责任公司", "供水管道爆裂、冒水由供水公司抢修，哪怕在马路上"),
-        (nil, "镇", ["路灯", "村道", "巷道", "巷子", "路面", "水泥路", "土路", "大坑", "积雪", "推雪", "清雪", "广场", "树"], ["公路", "县道", "国道", "省道"],
+        (nil, "town", ["路灯", "村道", "巷道", "巷子", "路面", "水泥路", "土路", "大坑", "积雪", "推雪", "清雪", "广场", "树"], ["公路", "县道", "国道", "省道"],
          "属地", "镇（苏木）辖区的村道、巷道、路灯和公共场地由镇负责（属地管理）；城区街道由城管局管理"),
         (nil, "", ["路灯", "井盖", "路面", "坑洼", "塌陷", "占道", "人行道", "马路", "行道树", "小广告", "广告牌", "摊贩"], ["公交车", "小区里面的路"],
          "旗城市管理综合执法局", "城区道路、路灯、井盖和市容由城管局管理，哪怕诉求提到了暖气或水管"),
@@ -71,7 +71,7 @@ public enum DispatchStarterRules {
                 guard let id = unitsByName[spec.target] else { return nil }
                 target = .unit(id)
             }
-            return RoutingRule(categoryID: categoryID, area: spec.area == "*" ? .anyArea : spec.area == "镇" ? .anyTown : .anywhere, keywords: spec.keywords,
+            return RoutingRule(categoryID: categoryID, area: RoutingArea(code: spec.area) ?? .anywhere, keywords: spec.keywords,
                                excludedKeywords: spec.excluded, target: target, note: spec.note)
         }
     }

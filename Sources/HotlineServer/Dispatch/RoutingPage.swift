@@ -42,11 +42,10 @@ enum RoutingPage {
         let rows = stored.enumerated().map { i, s -> Content.Row in
             let r = s.rule
             let area: String
-            switch r.area {
-            case .anywhere: area = "任意地址"
-            case .anyArea: area = "任一镇街（从地址识别）"
-            case .anyTown: area = "任一镇（苏木），不含街道"
-            case .area(let id): area = unitName[id] ?? "（已删除的单位）"
+            if case .area(let id) = r.area {
+                area = unitName[id] ?? "（已删除的单位）"
+            } else {
+                area = RoutingArea.kinds.first { $0.area == r.area }?.label ?? ""
             }
             let target: String
             switch r.target {
@@ -65,9 +64,7 @@ enum RoutingPage {
             rows: rows, empty: rows.isEmpty,
             categories: [.init(value: "", label: "任意分类", selected: (form["categoryId"] ?? "").isEmpty)]
                 + categories.map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["categoryId"] == $0.id!.uuidString) },
-            areas: [.init(value: "", label: "任意地址", selected: (form["area"] ?? "").isEmpty),
-                    .init(value: "*", label: "任一镇街（从地址识别）", selected: form["area"] == "*"),
-                    .init(value: "town", label: "任一镇（苏木），不含街道", selected: form["area"] == "town")]
+            areas: RoutingArea.kinds.map { .init(value: $0.area.code, label: $0.label, selected: (form["area"] ?? "") == $0.area.code) }
                 + territorial.map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["area"] == $0.id!.uuidString) },
             targets: [.init(value: "area", label: "属地镇街（地址所在的镇或街道）", selected: form["target"] == "area")]
                 + dispatchable.map { .init(value: $0.id!.uuidString, label: $0.name, selected: form["target"] == $0.id!.uuidString) },
@@ -99,16 +96,11 @@ enum RoutingPage {
             }
             categoryID = id
         }
-        let area: RoutingArea
-        switch f["area"] ?? "" {
-        case "": area = .anywhere
-        case "*": area = .anyArea
-        case "town": area = .anyTown
-        case let raw:
-            guard let id = UUID(uuidString: raw), units.contains(where: { $0.id == id && ($0.unitKind == .town || $0.unitKind == .subDistrict) }) else {
-                throw DomainError.invalidInput(field: "地区", reason: "请选择一个镇或街道")
-            }
-            area = .area(id)
+        guard let area = RoutingArea(code: f["area"] ?? "") else {
+            throw DomainError.invalidInput(field: "地区", reason: "请选择一个镇或街道")
+        }
+        if case .area(let id) = area, !units.contains(where: { $0.id == id && ($0.unitKind == .town || $0.unitKind == .subDistrict) }) {
+            throw DomainError.invalidInput(field: "地区", reason: "请选择一个镇或街道")
         }
         let target: RoutingTarget
         switch f["target"] ?? "" {
