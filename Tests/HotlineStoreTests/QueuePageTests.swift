@@ -48,7 +48,7 @@ struct QueuePageTests {
                 let want = Array(expected.dropFirst(offset).prefix(limit))
                 #expect(try await repo.queue(units: scope, limit: limit, offset: offset).map(\.number) == want,
                         "limit \(limit) offset \(offset)")
-                // A scope wider than one statement is read per chunk and merged by the same keys.
+                // A scope wider than one statement: each chunk cut by its stored keys, merged in the core's order.
                 #expect(try await repo.queuePage(units: scope, limit: limit, offset: offset, unitsPerStatement: 1)
                     .map(\.number) == want, "one unit per statement, limit \(limit) offset \(offset)")
             }
